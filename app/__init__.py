@@ -1,0 +1,47 @@
+"""ProCheck application factory."""
+
+import logging
+import os
+import sys
+
+from flask import Flask
+
+from app.extensions import babel, csrf, db, login_manager, migrate
+from config import BASE_DIR, CONFIGS, ProductionConfig
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config_name = config_name or os.environ.get("PROCHECK_ENV", "development")
+    config = CONFIGS[config_name]
+    if config is ProductionConfig and (missing := ProductionConfig.missing()):
+        sys.exit(f"ProCheck refuses to start in production: set {' and '.join(missing)}.")
+
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(BASE_DIR / "instance"))
+    app.config.from_object(config)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
+
+    from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.auth import access
+    from app.auth import views as auth_views
+    from app.cases import views as case_views
+    from app.checks import views as check_views
+    from app.cli import procheck_cli
+    from app.partners import views as partner_views
+    from app.reports import views as report_views
+    from app.web import register_web
+    from app.workshops import views as workshop_views
+
+    for module in (auth_views, case_views, check_views, partner_views, workshop_views, report_views):
+        app.register_blueprint(module.bp)
+    access.init_app(app)
+    register_web(app)
+    app.cli.add_command(procheck_cli)
+    return app

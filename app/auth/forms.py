@@ -1,0 +1,27 @@
+"""Forms for signing in and for managing staff accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.auth.models import ROLES
+
+ROLE_LABELS = {"scout": _l("Process scout"), "lead": _l("Team lead"), "admin": _l("Administrator")}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Please enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
+    next = HiddenField()
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Please enter an email address.")),
+                    Email(_l("Please enter a valid email address."))],
+    )
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter a password."))])

@@ -1,0 +1,110 @@
+"""Businesses, their cases, the case timeline and the measures a business implemented.
+
+A note is a timeline event of kind "note": the timeline is append-only, so notes are never
+edited or deleted (erasure under data protection anonymises instead).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+
+from app.auth.models import User
+from app.extensions import db
+from app.reference.models import Municipality, Topic, Trade
+from app.timeutil import UTCDateTime, utcnow
+
+
+class Business(db.Model):
+    __tablename__ = "businesses"
+    __table_args__ = (Index("ix_businesses_name_postcode", "name", "postcode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trades.id"), index=True)
+    register_number: Mapped[str | None] = mapped_column(String(20))
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(5))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    employees: Mapped[int | None]
+    email_consent: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    trade: Mapped[Trade] = relationship(lazy="joined")
+    municipality: Mapped[Municipality] = relationship(lazy="joined")
+
+
+class Case(db.Model):
+    """One business's journey through the programme.
+
+    The state is read-only here: app.cases.workflow is the only code that changes it.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_owner_state", "owner_id", "state"),
+        Index("ix_cases_owner_next_due", "owner_id", "next_due_at"),
+        Index("ix_cases_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    _state: Mapped[str] = mapped_column("state", String(24), default="contacted")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+    business: Mapped[Business] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    state = synonym("_state", descriptor=property(lambda self: self._state))
+
+
+class CaseEvent(db.Model):
+    """A timeline entry: who (a user, or the system when actor is empty) did what, when."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+MEASURE_STATUSES = ("suggested", "planned", "in_progress", "implemented", "dropped")
+
+
+class Measure(db.Model):
+    """Something the business does to become more digital (Maßnahme / Umsetzung)."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="implemented")
+    implemented_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    topic: Mapped[Topic | None] = relationship(lazy="joined")

@@ -1,0 +1,28 @@
+"""A digitalisation check taken for a case: answers, scores and the questionnaire version used."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import UTCDateTime, utcnow
+
+
+class Check(db.Model):
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_case_status", "case_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # A check keeps the version it was taken with; a new version never changes old results.
+    questionnaire_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | completed
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    overall_score: Mapped[float | None]
+    level: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

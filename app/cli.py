@@ -1,0 +1,60 @@
+"""`flask procheck …` commands: accounts, reference and demo data, the scheduler worker."""
+
+import getpass
+
+import click
+from flask.cli import AppGroup
+
+from app.auth import services as auth_services
+from app.partners.services import seed_partners
+from app.reference.loader import load_reference
+
+procheck_cli = AppGroup("procheck", help="ProCheck administration.")
+
+
+@procheck_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["scout", "lead", "admin"]))
+@click.option("--password", help="Asked for when not given.")
+def create_user(email: str, name: str, role: str, password: str | None) -> None:
+    """Create a staff account."""
+    if password is None:
+        password = getpass.getpass("Passwort: ")
+        if password != getpass.getpass("Passwort wiederholen: "):
+            raise click.ClickException("Die Passwörter stimmen nicht überein.")
+    try:
+        user = auth_services.create_user(email, name, role, password)
+    except auth_services.AuthError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Konto {user.email} ({user.role}) angelegt.")
+
+
+@procheck_cli.command("seed-reference")
+def seed_reference() -> None:
+    """Load region, trades, topics and partners (idempotent)."""
+    load_reference()
+    seed_partners()
+    click.echo("Referenzdaten geladen.")
+
+
+@procheck_cli.command("seed-demo")
+@click.option("--cases", type=int, default=None, help="Generate this many cases in bulk (benchmarks).")
+def seed_demo(cases: int | None) -> None:
+    """Create the demo region, accounts and cases (idempotent)."""
+    from app.demo import seed_bulk, seed_demo_data
+
+    load_reference()
+    seed_partners()
+    if cases:
+        click.echo(f"{seed_bulk(cases)} Fälle erzeugt.")
+    else:
+        click.echo("Demodaten angelegt." if seed_demo_data() else "Demodaten sind schon vorhanden.")
+
+
+@procheck_cli.command("worker")
+def worker() -> None:
+    """Run the scheduler alone (production: one or more worker processes beside the web servers)."""
+    from app.scheduling.runner import run_worker
+
+    run_worker()

@@ -1,0 +1,13 @@
+"""Imports every domain's models so that Alembic and create_all see the whole schema."""
+
+from app.auth.models import User
+from app.cases.models import Business, Case, CaseEvent, Measure
+from app.checks.models import Check
+from app.partners.models import Partner, Referral
+from app.reference.models import Municipality, Postcode, Topic, Trade
+from app.workshops.models import Attendance, Workshop
+
+__all__ = [
+    "Attendance", "Business", "Case", "CaseEvent", "Check", "Measure", "Municipality", "Partner",
+    "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
+]

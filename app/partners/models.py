@@ -1,0 +1,53 @@
+"""Regional partners with their expertise, and referrals of cases to them."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.reference.models import Topic
+from app.timeutil import UTCDateTime, utcnow
+
+PARTNER_KINDS = ("university", "mittelstand_digital", "economic_development", "chamber", "service_provider")
+
+partner_topics = Table(
+    "partner_topics",
+    db.metadata,
+    Column("partner_id", ForeignKey("partners.id"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id"), primary_key=True),
+)
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(254), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    topics: Mapped[list[Topic]] = relationship(secondary=partner_topics, lazy="selectin")
+
+
+class Referral(db.Model):
+    """A case handed to a partner for a topic; only with the business's consent."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    consent: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    partner: Mapped[Partner] = relationship(lazy="joined")
+    topic: Mapped[Topic] = relationship(lazy="joined")

@@ -1,0 +1,1 @@
+"""Reference data that makes ProCheck fit any chamber: region, trades, topics (loaded from app/data)."""

@@ -1,0 +1,1 @@
+"""APScheduler: runs the periodic jobs in the web process (development) or in `flask procheck worker`."""

@@ -1,0 +1,65 @@
+"""App-wide routes and template helpers: start page, health check, help, error pages, filters."""
+
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.auth.access import PUBLIC, STAFF, access
+from app.auth.views import home_for
+from app.cases import workflow
+from app.extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+@access(PUBLIC)
+def index():
+    """Send signed-in staff to their start page, everyone else to the login."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/healthz")
+@access(PUBLIC)
+def healthz():
+    """Report whether the database answers (for load balancers and monitoring)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "down"; the reason goes into the answer
+        current_app.logger.warning("health check: database down: %s", exc)
+        db.session.rollback()
+        return jsonify(status="error", database="down"), 503
+    return jsonify(status="ok", database="up")
+
+
+@bp.get("/help")
+@access(*STAFF)
+def help_page():
+    """Explain the case lifecycle with the table generated from the state machine."""
+    return render_template("help.html", moves=workflow.MOVES)
+
+
+def _error(template: str, code: int):
+    def handler(_error):
+        return render_template(template, code=code), code
+
+    return handler
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, _error("errors/error.html", code))
+    app.add_template_filter(lambda value: format_datetime(value, "dd.MM.yyyy HH:mm") if value else "", "dt")
+    app.add_template_filter(lambda value: format_date(value, "dd.MM.yyyy") if value else "", "d")
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "state_label": workflow.state_label,
+            "STATES": workflow.STATES,
+            "idle_timeout_minutes": current_app.config["IDLE_TIMEOUT_MINUTES"],
+        }

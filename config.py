@@ -1,0 +1,63 @@
+"""Configuration classes, read from environment variables (a .env file in development)."""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'procheck.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Minutes without a request before the session ends; the page warns two minutes earlier.
+    IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+
+    # The chamber's own register number format; every chamber numbers its Handwerksrolle differently.
+    REGISTER_NUMBER_PATTERN = os.environ.get("REGISTER_NUMBER_PATTERN", r"^\d{4,12}$")
+    CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
+    PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+
+    # Run APScheduler inside the web process (development); production runs `flask procheck worker`.
+    SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
+
+
+class DevelopmentConfig(Config):
+    SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", True)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    SCHEDULER_IN_PROCESS = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+
+    @staticmethod
+    def missing() -> list[str]:
+        return [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
