@@ -4,6 +4,7 @@ import logging
 import os
 import sys
 
+import click
 from flask import Flask
 
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -31,6 +32,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app import models  # noqa: F401  (registers every model with the metadata)
     from app.auth import access
     from app.auth import views as auth_views
+    from app.cases import measures_views
     from app.cases import views as case_views
     from app.checks import views as check_views
     from app.cli import procheck_cli
@@ -39,9 +41,19 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.web import register_web
     from app.workshops import views as workshop_views
 
-    for module in (auth_views, case_views, check_views, partner_views, workshop_views, report_views):
+    for module in (auth_views, case_views, measures_views, check_views, partner_views, workshop_views, report_views):
         app.register_blueprint(module.bp)
     access.init_app(app)
     register_web(app)
     app.cli.add_command(procheck_cli)
+    if app.config["SCHEDULER_IN_PROCESS"] and _serving():
+        from app.scheduling.runner import start_in_process
+
+        start_in_process(app)
     return app
+
+
+def _serving() -> bool:
+    """True inside `flask run`; other CLI commands (migrations, seeding) start no scheduler."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == "run"

@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
-from app.cases import workflow
+from app.cases import diagram, workflow
 from app.extensions import db
+from app.timeutil import utcnow
 
 bp = Blueprint("web", __name__)
 
@@ -39,7 +40,7 @@ def healthz():
 @access(*STAFF)
 def help_page():
     """Explain the case lifecycle with the table generated from the state machine."""
-    return render_template("help.html", moves=workflow.MOVES)
+    return render_template("help.html", moves=workflow.MOVES, diagram=diagram.svg())
 
 
 def _error(template: str, code: int):
@@ -62,4 +63,5 @@ def register_web(app: Flask) -> None:
             "state_label": workflow.state_label,
             "STATES": workflow.STATES,
             "idle_timeout_minutes": current_app.config["IDLE_TIMEOUT_MINUTES"],
+            "now": utcnow(),
         }

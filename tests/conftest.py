@@ -10,6 +10,7 @@ import uuid
 
 import psycopg
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import delete, text
 
@@ -86,6 +87,12 @@ def app(request, database_urls, password_hash):
     if request.param not in database_urls:
         pytest.skip(database_urls["postgresql_skip_reason"])
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_urls[request.param])
+
+    @app.teardown_request
+    def forget_signed_in_user(_exc):
+        # Requests share the fixture's app context (and g); Flask-Login caches the user in g.
+        g.pop("_login_user", None)
+
     with app.app_context():
         _empty_all_tables()
         load_reference()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from app.auth.models import User
@@ -82,6 +83,8 @@ def load_user(user_id: str) -> User | None:
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = None
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str
     app.before_request(_enforce_idle_timeout)
     app.before_request(_check_access)

@@ -1,8 +1,20 @@
-"""Caseload, case page, business forms."""
+"""Caseload, case page, business forms, notes and moves."""
 
-from flask import Blueprint
+from datetime import datetime, time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 
 from app.auth.access import CASE_WORKERS, access
+from app.auth.models import User
+from app.cases import queries, services, workflow
+from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NextDueForm, NoteForm
+from app.cases.models import Business, Case
+from app.cases.panels import panels_for
+from app.extensions import db
+from app.timeutil import BERLIN, utcnow
 
 bp = Blueprint("cases", __name__)
 
@@ -10,12 +22,146 @@ bp = Blueprint("cases", __name__)
 @bp.get("/cases")
 @access(*CASE_WORKERS)
 def caseload():
-    """The signed-in scout's caseload."""
-    return "todo"
+    """The signed-in scout's caseload: filter by state, search, soonest follow-up first."""
+    owner = request.args.get("owner", "me" if current_user.role == "scout" else "all")
+    owner_id = current_user.id if owner == "me" else (int(owner) if owner.isdigit() else None)
+    state = request.args.get("state") if request.args.get("state") in workflow.STATES else None
+    search = request.args.get("q", "")
+    page = queries.caseload(owner_id, state, search, request.args.get("page", 1, type=int),
+                            current_app.config["PAGE_SIZE"])
+    scouts = db.session.scalars(select(User).where(User.role.in_(CASE_WORKERS), User.active).order_by(User.name))
+    return render_template("cases/caseload.html", page=page, counts=queries.counts_by_state(owner_id),
+                           owner=owner, state=state, search=search, scouts=scouts)
 
 
-@bp.get("/businesses/new")
+@bp.get("/cases/<int:case_id>")
+@access(*CASE_WORKERS)
+def show(case_id: int):
+    """The case: business data, state, possible moves, records and the timeline."""
+    case = db.get_or_404(Case, case_id)
+    due = case.next_due_at.astimezone(BERLIN).date() if case.next_due_at else None
+    return _render_case(case, NoteForm(), NextDueForm(due=due))
+
+
+def _render_case(case: Case, note_form: NoteForm, due_form: NextDueForm, status: int = 200,
+                 retry: MoveForm | None = None):
+    events = queries.timeline(case.id, request.args.get("page", 1, type=int))
+    return render_template(
+        "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
+        retry=retry, note_form=note_form, due_form=due_form, channel_labels=CHANNEL_LABELS,
+        panels=panels_for(case),
+    ), status
+
+
+@bp.post("/cases/<int:case_id>/move")
+@access(*CASE_WORKERS)
+def move(case_id: int):
+    """Move the case to another state through the state machine."""
+    case = db.get_or_404(Case, case_id)
+    form = MoveForm()
+    if not form.validate_on_submit() or not form.version.data.isdigit():
+        abort(400)
+    try:
+        workflow.move(case, form.target.data, current_user, reason=form.reason.data or "",
+                      expected_version=int(form.version.data))
+        db.session.commit()
+    except workflow.MoveRefused as refused:
+        # Show the case as it is now, keeping what the user typed, with the reason it failed.
+        db.session.rollback()
+        flash(refused.message, "error")
+        status = 409 if isinstance(refused, workflow.Conflict) else 422
+        return _render_case(db.session.get(Case, case_id), NoteForm(), NextDueForm(), status, retry=form)
+    flash(_("The case is now “%(state)s”.", state=workflow.state_label(case.state)), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@access(*CASE_WORKERS)
+def add_note(case_id: int):
+    """Log a call, visit or other note on the timeline."""
+    case = db.get_or_404(Case, case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_case(case, form, NextDueForm(), 422)
+    services.add_note(case, current_user, form.text.data, form.channel.data)
+    flash(_("Note saved."), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/next-due")
+@access(*CASE_WORKERS)
+def set_next_due(case_id: int):
+    """Set or clear the date of the next follow-up."""
+    case = db.get_or_404(Case, case_id)
+    form = NextDueForm()
+    if not form.validate_on_submit():
+        return _render_case(case, NoteForm(), form, 422)
+    due = datetime.combine(form.due.data, time(9), BERLIN) if form.due.data else None
+    services.set_next_due(case, current_user, due)
+    flash(_("Next follow-up saved."), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _owner_choices(form: BusinessForm) -> None:
+    scouts = db.session.scalars(select(User).where(User.role == "scout", User.active).order_by(User.name))
+    form.owner_id.choices = [(u.id, u.name) for u in scouts]
+
+
+@bp.route("/businesses/new", methods=["GET", "POST"])
 @access(*CASE_WORKERS)
 def new_business():
-    """Create a business and its case."""
-    return "todo"
+    """Create a business and open its case; warns about a likely duplicate first."""
+    form = BusinessForm()
+    _owner_choices(form)
+    duplicates = []
+    if form.validate_on_submit():
+        duplicates = services.similar_businesses(form.name.data, form.postcode.data)
+        if not duplicates or form.confirm_duplicate.data:
+            business = Business()
+            _fill_business(form, business)
+            owner = _chosen_owner(form)
+            case = services.open_business_case(business, owner, current_user)
+            flash(_("Business created; its case is open."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    elif request.method == "GET" and current_user.role == "scout":
+        form.owner_id.data = current_user.id
+    return render_template("cases/business_form.html", form=form, duplicates=duplicates, business=None)
+
+
+@bp.route("/businesses/<int:business_id>/edit", methods=["GET", "POST"])
+@access(*CASE_WORKERS)
+def edit_business(business_id: int):
+    """Correct a business's data; the change is noted on its case's timeline."""
+    business = db.get_or_404(Business, business_id)
+    form = BusinessForm(obj=business)
+    del form.owner_id, form.confirm_duplicate
+    if form.validate_on_submit():
+        changed = [name for name, field in form._fields.items()
+                   if name != "csrf_token" and getattr(business, name, None) != field.data]
+        _fill_business(form, business)
+        case = db.session.scalar(select(Case).where(Case.business_id == business.id).order_by(Case.id.desc()))
+        services.update_business(business, case, current_user, changed)
+        flash(_("Business data saved."), "success")
+        return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
+    return render_template("cases/business_form.html", form=form, duplicates=[], business=business)
+
+
+def _fill_business(form: BusinessForm, business: Business) -> None:
+    had_consent = business.email_consent
+    for name in ("name", "trade_id", "register_number", "street", "postcode", "municipality_id",
+                 "contact_name", "phone", "email", "employees", "email_consent", "consent_source"):
+        value = getattr(form, name).data
+        setattr(business, name, value.strip() if isinstance(value, str) else value)
+    business.email = (business.email or "").lower()
+    business.register_number = business.register_number or None
+    if business.email_consent and not had_consent:
+        business.consent_at = utcnow()
+    elif not business.email_consent:
+        business.consent_at = None
+
+
+def _chosen_owner(form: BusinessForm) -> User:
+    if current_user.role == "scout" and not form.owner_id.data:
+        return current_user
+    owner = db.session.get(User, form.owner_id.data or 0)
+    return owner if owner and owner.role == "scout" and owner.active else current_user

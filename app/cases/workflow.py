@@ -77,20 +77,22 @@ class Move:
     who: frozenset[str]
     guard: Guard | None = None
     needs_reason: bool = False
+    requires: object = _l("a reason")  # what the help page says the move needs
 
 
 _OWNER_OR_LEAD = frozenset({OWNER, LEAD})
 
 
-def _forward(sources: tuple[str, ...], target: str, guard: Guard) -> list[Move]:
-    return [Move("forward", source, target, _OWNER_OR_LEAD, guard) for source in sources]
+def _forward(sources: tuple[str, ...], target: str, guard: Guard, requires) -> list[Move]:
+    return [Move("forward", source, target, _OWNER_OR_LEAD, guard, requires=requires) for source in sources]
 
 
 MOVES: tuple[Move, ...] = (
-    *_forward(("contacted",), "check_done", has_completed_check),
-    *_forward(("check_done",), "workshop_attended", has_attendance),
-    *_forward(("check_done", "workshop_attended"), "referred", has_referral),
-    *_forward(("check_done", "workshop_attended", "referred"), "implemented", has_implemented_measure),
+    *_forward(("contacted",), "check_done", has_completed_check, _l("a completed check")),
+    *_forward(("check_done",), "workshop_attended", has_attendance, _l("recorded workshop attendance")),
+    *_forward(("check_done", "workshop_attended"), "referred", has_referral, _l("a referral to a partner")),
+    *_forward(("check_done", "workshop_attended", "referred"), "implemented", has_implemented_measure,
+              _l("at least one implemented measure")),
     *(Move("withdraw", source, WITHDRAWN, _OWNER_OR_LEAD, needs_reason=True) for source in OPEN_STATES),
     Move("reopen", WITHDRAWN, INITIAL, _OWNER_OR_LEAD, needs_reason=True),
     *(

@@ -1,0 +1,95 @@
+"""Forms for businesses, notes, moves and the next due date."""
+
+import re
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.extensions import db
+from app.reference.models import Municipality, Postcode, Trade
+
+CHANNEL_LABELS = {"call": _l("Phone call"), "visit": _l("Visit"), "email": _l("Email"), "other": _l("Other")}
+
+
+class BusinessForm(FlaskForm):
+    name = StringField(_l("Business name"), validators=[
+        DataRequired(_l("Please enter the business name.")), Length(max=200, message=_l("At most 200 characters."))])
+    trade_id = SelectField(_l("Trade"), coerce=int, validators=[DataRequired(_l("Please choose the trade."))])
+    register_number = StringField(_l("Handwerksrolle number"), validators=[Optional()])
+    street = StringField(_l("Street and number"), validators=[Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[
+        DataRequired(_l("Please enter the postcode.")),
+        Regexp(r"^\d{5}$", message=_l("A postcode has exactly five digits."))])
+    municipality_id = SelectField(_l("Municipality"), coerce=int,
+                                  validators=[DataRequired(_l("Please choose the municipality."))])
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=120)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Regexp(
+        r"^\+?[0-9 ()/-]{6,40}$",
+        message=_l("Please enter a phone number with digits only (spaces, / and - allowed)."))])
+    email = EmailField(_l("Email address"), validators=[
+        Optional(), Email(_l("Please enter a valid email address."), check_deliverability=False)])
+    employees = IntegerField(_l("Employees"), validators=[
+        Optional(), NumberRange(min=0, max=100000, message=_l("Please enter a number of at least 0."))])
+    email_consent = BooleanField(_l("The business agrees to receive emails from the programme"))
+    consent_source = StringField(_l("How was the consent given?"), validators=[Length(max=200)])
+    owner_id = SelectField(_l("Responsible scout"), coerce=int, validate_choice=False)
+    confirm_duplicate = BooleanField(_l("Create anyway: this is a different business"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.trade_id.choices = [(0, _l("– please choose –"))] + [
+            (t.id, t.name) for t in db.session.scalars(select(Trade).order_by(Trade.name))]
+        self.municipality_id.choices = [(0, _l("– please choose –"))] + [
+            (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+
+    def validate_register_number(self, field) -> None:
+        pattern = current_app.config["REGISTER_NUMBER_PATTERN"]
+        if field.data and not re.fullmatch(pattern, field.data.strip()):
+            raise ValidationError(_l("The Handwerksrolle number has the wrong format (e.g. 4 to 12 digits)."))
+
+    def validate_postcode(self, field) -> None:
+        if not self.municipality_id.data or not re.fullmatch(r"\d{5}", field.data or ""):
+            return
+        codes = set(db.session.scalars(select(Postcode.code).where(
+            Postcode.municipality_id == self.municipality_id.data)))
+        if codes and field.data not in codes:
+            raise ValidationError(_l("The postcode %(code)s does not belong to the chosen municipality.",
+                                     code=field.data))
+
+    def validate_email_consent(self, field) -> None:
+        if field.data and not (self.email.data or "").strip():
+            raise ValidationError(_l("Email consent needs an email address."))
+
+    def validate_consent_source(self, field) -> None:
+        if self.email_consent.data and not (field.data or "").strip():
+            raise ValidationError(_l("Please record how the business gave its consent."))
+
+
+class NoteForm(FlaskForm):
+    channel = SelectField(_l("Kind"), choices=list(CHANNEL_LABELS.items()))
+    text = TextAreaField(_l("Note"), validators=[
+        DataRequired(_l("Please write the note.")), Length(max=5000, message=_l("At most 5000 characters."))])
+
+
+class MoveForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class NextDueForm(FlaskForm):
+    due = DateField(_l("Next follow-up on"), validators=[Optional()])

@@ -1,0 +1,63 @@
+"""Recording measures (Maßnahmen) on a case."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.auth.access import CASE_WORKERS, access
+from app.cases import measures
+from app.cases.models import Case
+from app.cases.records import RecordForm, announce, int_or_none
+from app.cases.workflow import MoveRefused
+from app.extensions import db
+
+bp = Blueprint("measures", __name__)
+
+
+@bp.app_template_global()
+def measure_status_label(status: str) -> str:
+    return str(measures.STATUS_LABELS.get(status, status))
+
+
+class MeasureForm(RecordForm):
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[Optional()])
+    description = TextAreaField(_l("What did the business do?"), validators=[
+        DataRequired(_l("Please describe the measure.")), Length(max=5000)])
+    status = SelectField(_l("Status"), choices=list(measures.STATUS_LABELS.items()), default=measures.IMPLEMENTED)
+    implemented_on = DateField(_l("Implemented on"), validators=[Optional()])
+
+    def validate_implemented_on(self, field) -> None:
+        try:
+            measures.check_implemented_on(self.status.data, field.data)
+        except measures.MeasureError as error:
+            raise ValidationError(error.message) from error
+
+
+@bp.route("/cases/<int:case_id>/measures", methods=["GET", "POST"])
+@access(*CASE_WORKERS)
+def new(case_id: int):
+    """Record a measure on the case (and perhaps move the case to "implemented")."""
+    case = db.get_or_404(Case, case_id)
+    form = MeasureForm()
+    topics = {t.id: t for t in measures.topics()}
+    form.topic_id.choices = [("", _("No topic"))] + [(t.id, t.name) for t in topics.values()]
+    form.offer_move(case, current_user, measures.IMPLEMENTED)
+    if form.validate_on_submit():
+        before = case.state
+        try:
+            problem = measures.record_measure(case, current_user, form.description.data, form.status.data,
+                                              topics.get(form.topic_id.data), form.implemented_on.data,
+                                              form.wants_move)
+        except measures.MeasureError as error:
+            form[error.field].errors.append(error.message)
+        except MoveRefused as refused:
+            flash(refused.message, "error")
+        else:
+            flash(_("The measure is recorded."), "success")
+            announce(case, before, measures.IMPLEMENTED, form.wants_move, problem)
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("measures/record.html", form=form, case=case,
+                           recorded=measures.measures_for_case(case.id))

@@ -1,0 +1,377 @@
+"""Demo data: accounts, ~200 businesses of the region and cases in every state; bulk cases for benchmarks.
+
+The demo cases go through the real state machine (with the check, attendance, referral and
+measure each guard needs) and are then backdated, so their timelines look like ten months of work.
+The bulk cases bypass the ORM on purpose: they only have to be many, fast.
+"""
+
+import random
+import re
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import func, insert, select, text
+
+from app.auth.models import User
+from app.auth.passwords import hash_password
+from app.cases import workflow
+from app.cases.models import Business, Case, CaseEvent, Measure
+from app.cases.services import add_event
+from app.checks import questionnaire as qn
+from app.checks.models import Check
+from app.checks.scoring import score
+from app.extensions import db
+from app.partners.models import Partner, Referral
+from app.reference.models import Municipality, Topic, Trade
+from app.timeutil import BERLIN, utcnow
+from app.workshops.models import Attendance, Workshop
+
+DEMO_PASSWORD = "procheck-demo"
+ACCOUNTS = (
+    ("leitung@example.org", "Lena Leitner", "lead"),
+    ("scout1@example.org", "Sina Schulte", "scout"),
+    ("scout2@example.org", "Tarek Yilmaz", "scout"),
+    ("admin@example.org", "Jonas Albers", "admin"),
+)
+SURNAMES = (
+    "Kowalski", "Brinkmann", "Overkamp", "Hoffmann", "Wessels", "Tenhagen", "Nowak", "Becker", "Wiesmann", "Lammers",
+    "Hülsmann", "Terhorst", "Krüger", "Schäfer", "Öztürk", "Wójcik", "Janssen", "Bücker", "Kemper", "Rademacher",
+    "Pieper", "Lindemann", "Brüggemann", "Sandmann", "Wolters", "Heitkamp", "Bergmann", "Gerdes", "Droste",
+    "Kuhlmann", "Niehues", "Tebbe", "Schmitz", "Voss", "Kamps", "Demir", "Sommer", "Kaya",
+)
+FIRST_NAMES = (
+    "Andreas", "Birgit", "Claudia", "Dirk", "Elke", "Frank", "Gabriele", "Heiko", "Ina", "Jörg", "Katrin", "Lars",
+    "Martina", "Nils", "Olga", "Petra", "Ralf", "Sabine", "Thomas", "Ute", "Volker", "Wiebke", "Yusuf", "Zeynep",
+    "Marek", "Agnieszka", "Stefan", "Melanie",
+)
+# Trade (Handwerksordnung) -> how such a business calls itself, and how common it is.
+TRADE_WORDS = {
+    "Elektrotechniker": ("Elektro", 9), "Installateur und Heizungsbauer": ("Haustechnik", 9),
+    "Tischler": ("Tischlerei", 7), "Maler und Lackierer": ("Malerbetrieb", 7), "Dachdecker": ("Dachdeckerei", 5),
+    "Kraftfahrzeugtechniker": ("Autowerkstatt", 7), "Bäcker": ("Bäckerei", 5), "Friseure": ("Friseursalon", 6),
+    "Fleischer": ("Fleischerei", 3), "Konditoren": ("Konditorei", 2), "Metallbauer": ("Metallbau", 4),
+    "Zimmerer": ("Zimmerei", 3), "Maurer und Betonbauer": ("Bauunternehmung", 4), "Augenoptiker": ("Optik", 2),
+    "Hörakustiker": ("Hörakustik", 1), "Zahntechniker": ("Dentallabor", 2), "Glaser": ("Glaserei", 2),
+    "Fliesen-, Platten- und Mosaikleger": ("Fliesenfachbetrieb", 3), "Gebäudereiniger": ("Gebäudereinigung", 3),
+    "Raumausstatter": ("Raumausstattung", 2), "Steinmetzen und Steinbildhauer": ("Steinmetzbetrieb", 1),
+    "Informationstechniker": ("IT-Service", 2), "Karosserie- und Fahrzeugbauer": ("Karosseriebau", 2),
+    "Orthopädieschuhmacher": ("Orthopädieschuhtechnik", 1), "Gold- und Silberschmiede": ("Goldschmiede", 1),
+    "Parkettleger": ("Parkett", 1), "Rollladen- und Sonnenschutztechniker": ("Rollladenbau", 1),
+}
+NAME_PATTERNS = ("{w} {s}", "{w} {s} GmbH", "{w} {s} e.K.", "{s} {w} GmbH & Co. KG", "{w} {f} {s}")
+# Dialling codes of the region; a 0 after the code never reaches a real subscriber.
+AREA_CODES = {
+    "Recklinghausen": "02361", "Castrop-Rauxel": "02305", "Datteln": "02363", "Dorsten": "02362",
+    "Gladbeck": "02043", "Haltern am See": "02364", "Herten": "02366", "Marl": "02365",
+    "Oer-Erkenschwick": "02368", "Waltrop": "02309", "Gelsenkirchen": "0209", "Bottrop": "02041",
+}
+POPULATION = {"Gelsenkirchen": 26, "Bottrop": 12, "Recklinghausen": 11, "Marl": 8, "Gladbeck": 8, "Dorsten": 7,
+              "Castrop-Rauxel": 7, "Herten": 6, "Haltern am See": 4, "Datteln": 3, "Oer-Erkenschwick": 3}
+STREETS = ("Hauptstraße", "Bahnhofstraße", "Industriestraße", "Gewerbering", "Am Handwerkerhof", "Zechenstraße",
+           "Kanalstraße", "Marktstraße", "Lindenweg", "Schachtstraße", "Kirchstraße", "Im Gewerbepark")
+CONSENT_SOURCES = ("Erstgespräch am Telefon", "Anfrage über das Web-Formular", "Besuch im Betrieb",
+                   "Infoabend der Kreishandwerkerschaft")
+WORKSHOPS = (  # title, topic key, days from today
+    ("E-Rechnung im Handwerk: Pflichten und Praxis", "e_invoicing", -250),
+    ("Digitale Baustellendokumentation mit Tablet und App", "mobile_work", -190),
+    ("IT-Sicherheit im kleinen Betrieb: Backups, Passwörter, Phishing", "it_security", -130),
+    ("Kundenbewertungen und Unternehmensprofil im Netz", "online_marketing", -75),
+    ("Digitale Zeiterfassung einführen", "time_recording", -30),
+    ("KI im Handwerksbüro: Angebote und Texte schneller schreiben", "ai", 12),
+    ("Fördermittel für die Digitalisierung", "funding", 40),
+)
+PLACES = ("Bildungszentrum des Handwerks, Gelsenkirchen", "Kreishandwerkerschaft, Recklinghausen",
+          "Online (Videokonferenz)")
+WITHDRAW_REASONS = ("Betrieb hat derzeit keine Kapazitäten, später wieder melden.",
+                    "Inhaber geht in den Ruhestand, die Übergabe ist noch offen.",
+                    "Kein Interesse mehr nach dem Erstgespräch.")
+# Final state -> how many demo cases, and the steps that lead there (in this order).
+PLANS = (
+    ("contacted", 44, ()), ("contacted", 4, ("withdraw", "reopen")), ("check_done", 36, ("check",)),
+    ("workshop_attended", 26, ("check", "workshop")), ("referred", 16, ("check", "referral")),
+    ("referred", 12, ("check", "workshop", "referral")), ("implemented", 14, ("check", "measure")),
+    ("implemented", 16, ("check", "referral", "measure")), ("implemented", 8, ("check", "workshop", "measure")),
+    ("withdrawn", 12, ("withdraw",)), ("withdrawn", 12, ("check", "withdraw")),
+)
+GAPS = {"check": (5, 30), "workshop": (0, 0), "referral": (5, 25), "measure": (15, 50), "withdraw": (7, 40),
+        "reopen": (20, 45)}  # days after the previous step
+
+
+def ensure_accounts() -> dict[str, User]:
+    """The demo accounts by email, created where missing (one Argon2 hash for all of them)."""
+    existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_([a[0] for a in ACCOUNTS])))}
+    missing = [account for account in ACCOUNTS if account[0] not in existing]
+    if missing:
+        password_hash = hash_password(DEMO_PASSWORD)
+        for email, name, role in missing:
+            existing[email] = User(email=email, name=name, role=role, password_hash=password_hash)
+            db.session.add(existing[email])
+        db.session.flush()
+    return existing
+
+
+def _slug(text_: str) -> str:
+    text_ = re.sub(r" (GmbH & Co\. KG|GmbH|e\.K\.)$", "", text_).lower()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ó", "o")):
+        text_ = text_.replace(umlaut, plain)
+    return re.sub(r"[^a-z0-9]+", "-", text_).strip("-")
+
+
+class _Region:
+    """The reference data the generators pick from, loaded once."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.towns = list(db.session.scalars(select(Municipality).order_by(Municipality.id)))
+        trades = list(db.session.scalars(select(Trade).order_by(Trade.id)))
+        if not self.towns or not trades:
+            raise RuntimeError("Reference data is missing: run `flask procheck seed-reference` first.")
+        known = [t for t in trades if t.name in TRADE_WORDS]
+        self.trades = known or trades  # another chamber's trade list: fall back to the plain trade names
+        self.trade_weights = [TRADE_WORDS.get(t.name, ("", 1))[1] for t in self.trades]
+        self.town_weights = [POPULATION.get(t.name, 2) for t in self.towns]
+
+    def business(self, when: datetime) -> dict:
+        rng = self.rng
+        trade = rng.choices(self.trades, self.trade_weights)[0]
+        town = rng.choices(self.towns, self.town_weights)[0]
+        surname, first = rng.choice(SURNAMES), rng.choice(FIRST_NAMES)
+        word = TRADE_WORDS.get(trade.name, (trade.name, 1))[0]
+        name = rng.choice(NAME_PATTERNS).format(w=word, s=surname, f=first)
+        consent = rng.random() < 0.45
+        mail = (f"info@{_slug(name)[:40]}.example.org" if rng.random() < 0.6
+                else f"{_slug(first)}.{_slug(surname)}@example.com")
+        return dict(
+            name=name, trade_id=trade.id, register_number=str(rng.randint(100000, 999999)),
+            street=f"{rng.choice(STREETS)} {rng.randint(1, 140)}", postcode=rng.choice(town.postcodes).code,
+            municipality_id=town.id, contact_name=f"{first} {surname}",
+            phone=f"{AREA_CODES.get(town.name, '0201')} 0{rng.randint(10000, 999999)}", email=mail,
+            employees=max(1, int(rng.lognormvariate(1.8, 0.8))), email_consent=consent,
+            consent_at=when if consent else None,
+            consent_source=rng.choice(CONSENT_SOURCES) if consent else "", created_at=when,
+        )
+
+
+def seed_demo_data() -> bool:
+    """Create the demo accounts, workshops, businesses and cases; False when the demo already exists."""
+    if db.session.scalar(select(User.id).where(User.email == ACCOUNTS[0][0])) is not None:
+        return False
+    rng = random.Random(42)
+    accounts = ensure_accounts()
+    scouts = [accounts["scout1@example.org"], accounts["scout2@example.org"]]
+    region = _Region(rng)
+    now = utcnow()
+    workshops = _workshops(now)
+    plans = [(target, steps) for target, count, steps in PLANS for _i in range(count)]
+    rng.shuffle(plans)
+    builder, names = _CaseBuilder(rng, now, workshops), set()
+    for number, (_target, steps) in enumerate(plans):
+        opened = builder.opened_at(steps)
+        while (fields := region.business(opened))["name"] in names:  # no false duplicate warnings in the demo
+            pass
+        names.add(fields["name"])
+        business = Business(**fields)
+        db.session.add(business)
+        db.session.flush()
+        builder.run(business, scouts[number % 2], steps)
+    db.session.commit()
+    return True
+
+
+def _workshops(now: datetime) -> list[Workshop]:
+    topics = {t.key: t for t in db.session.scalars(select(Topic))}
+    made = []
+    for number, (title, key, days) in enumerate(WORKSHOPS):
+        if key not in topics:
+            continue
+        day = (now.astimezone(BERLIN) + timedelta(days=days)).date()
+        starts = datetime.combine(day, time(17, 0), tzinfo=BERLIN).astimezone(UTC)
+        made.append(Workshop(title=title, topic_id=topics[key].id, starts_at=starts, place=PLACES[number % 3],
+                             description="Erfahrungsaustausch unter Betrieben mit einem kurzen Impulsvortrag."))
+    db.session.add_all(made)
+    db.session.flush()
+    return made
+
+
+class _CaseBuilder:
+    """Walks one demo case through its steps with the real workflow, then backdates what it wrote."""
+
+    def __init__(self, rng: random.Random, now: datetime, workshops: list[Workshop]) -> None:
+        self.rng, self.now = rng, now
+        self.past = [w for w in workshops if w.starts_at < now]
+        self.partners = list(db.session.scalars(select(Partner).where(Partner.active).order_by(Partner.id)))
+        self.topics = {t.key: t for t in db.session.scalars(select(Topic))}
+        self.questionnaire = qn.load()
+        self.workshop: Workshop | None = None
+        self.weakest: qn.Dimension | None = None
+        self.answers: dict[str, int] = {}
+
+    def _span(self, steps) -> float:
+        return sum(GAPS[step][1] for step in steps) + 2
+
+    def opened_at(self, steps: tuple[str, ...]) -> datetime:
+        """Early enough that every step fits before today, and the steps before a workshop before its date."""
+        if "workshop" in steps:
+            i = steps.index("workshop")
+            fits = [w for w in self.past if w.starts_at < self.now - timedelta(days=self._span(steps[i + 1:]))]
+            self.workshop = self.rng.choice(fits)
+            return self._office_hours(
+                self.workshop.starts_at - timedelta(days=self._span(steps[:i]) + self.rng.uniform(3, 20)))
+        return self._office_hours(self.now - timedelta(days=self.rng.uniform(self._span(steps) + 3, 300)))
+
+    def _office_hours(self, moment: datetime) -> datetime:
+        """The same day (Friday for a weekend) between 8 and 17 o'clock in Berlin: when scouts work."""
+        day = moment.astimezone(BERLIN).date()
+        day -= timedelta(days=max(0, day.weekday() - 4))
+        clock = time(self.rng.randint(8, 16), self.rng.randint(0, 59))
+        return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+
+    def run(self, business: Business, owner: User, steps: tuple[str, ...]) -> None:
+        when = business.created_at
+        self.case = case = workflow.open_case(Case(business_id=business.id, owner_id=owner.id, opened_at=when,
+                                                   state_changed_at=when))
+        db.session.add(case)
+        db.session.flush()
+        add_event(case, "opened", owner, to_state=case.state).created_at = when
+        first_call = (f"Erstgespräch mit {business.contact_name}: Interesse am kostenlosen Digitalisierungscheck, "
+                      "Termin wird abgestimmt.")
+        add_event(case, "note", owner, first_call, channel="call").created_at = when + timedelta(minutes=15)
+        for step in steps:
+            low, high = GAPS[step]
+            if step == "workshop":
+                when = self.workshop.starts_at + timedelta(hours=2)
+            else:
+                when = self._office_hours(when + timedelta(days=self.rng.uniform(low, high)))
+            getattr(self, f"_{step}")(case, owner, when)
+        case.next_due_at = self._next_due() if case.state in workflow.OPEN_STATES else None
+
+    def _move(self, case: Case, target: str, owner: User, when: datetime, reason: str = "") -> None:
+        entry = workflow.move(case, target, owner, reason=reason)
+        entry.created_at = case.state_changed_at = when + timedelta(minutes=1)
+        if case.closed_at:
+            case.closed_at = entry.created_at
+
+    def _check(self, case: Case, owner: User, when: datetime) -> None:
+        from app.checks.services import completion_text  # the wording the check page itself writes
+
+        q = self.questionnaire
+        affinity = self.rng.uniform(0.4, 3.2)  # how digital this business already is
+        self.answers = {item.key: min(q.max_value, max(0, round(self.rng.gauss(affinity, 0.9)))) for item in q.items}
+        result = score(q, self.answers)
+        self.weakest = min(q.dimensions, key=lambda d: result.dimensions[d.key])
+        check = Check(case_id=case.id, questionnaire_version=q.version, status="completed", answers=self.answers,
+                      scores=result.dimensions, overall_score=result.overall, level=result.level,
+                      created_by_id=owner.id, started_at=when - timedelta(hours=1), completed_at=when)
+        db.session.add(check)
+        db.session.flush()
+        add_event(case, "check_completed", owner, completion_text(q, result.overall, result.level),
+                  check_id=check.id, overall=result.overall, level=result.level).created_at = when
+        self._move(case, "check_done", owner, when)
+
+    def _workshop(self, case: Case, owner: User, when: datetime) -> None:
+        workshop = self.workshop
+        attendance = Attendance(workshop_id=workshop.id, case_id=case.id, recorded_by_id=owner.id, recorded_at=when)
+        db.session.add(attendance)
+        db.session.flush()
+        day = workshop.starts_at.astimezone(BERLIN).strftime("%d.%m.%Y")
+        add_event(case, "workshop_attended", owner, f"Teilnahme am Workshop „{workshop.title}“ am {day}.",
+                  attendance_id=attendance.id, workshop_id=workshop.id).created_at = when
+        self._move(case, "workshop_attended", owner, when)
+
+    def _referral(self, case: Case, owner: User, when: datetime) -> None:
+        wanted = set(self.weakest.topics)
+        partner = self.rng.choice([p for p in self.partners if wanted & {t.key for t in p.topics}] or self.partners)
+        topic = self.rng.choice([t for t in partner.topics if t.key in wanted] or partner.topics)
+        referral = Referral(case_id=case.id, partner_id=partner.id, topic_id=topic.id, consent=True,
+                            note="Betrieb ist mit der Weitergabe der Kontaktdaten einverstanden.",
+                            created_by_id=owner.id, created_at=when)
+        db.session.add(referral)
+        db.session.flush()
+        add_event(case, "referral", owner, f"An {partner.name} vermittelt (Thema: {topic.name}).",
+                  referral_id=referral.id, partner_id=partner.id, topic_id=topic.id).created_at = when
+        self._move(case, "referred", owner, when)
+
+    def _measure(self, case: Case, owner: User, when: datetime) -> None:
+        item = min(self.weakest.items, key=lambda i: self.answers[i.key])
+        text_ = self.rng.choice(item.measures) if item.measures else self.weakest.name
+        topic = self.topics.get(item.topics[0]) if item.topics else None
+        measure = Measure(case_id=case.id, topic_id=topic.id if topic else None, description=text_,
+                          status="implemented", implemented_on=when.astimezone(BERLIN).date(),
+                          created_by_id=owner.id, created_at=when)
+        db.session.add(measure)
+        db.session.flush()
+        add_event(case, "measure_recorded", owner, f"Maßnahme (umgesetzt): {text_}", measure_id=measure.id,
+                  status="implemented", topic_id=measure.topic_id).created_at = when
+        self._move(case, "implemented", owner, when)
+
+    def _withdraw(self, case: Case, owner: User, when: datetime) -> None:
+        self._move(case, workflow.WITHDRAWN, owner, when, self.rng.choice(WITHDRAW_REASONS))
+
+    def _reopen(self, case: Case, owner: User, when: datetime) -> None:
+        self._move(case, workflow.INITIAL, owner, when, "Betrieb hat sich wieder gemeldet und möchte den Check machen.")
+
+    def _next_due(self) -> datetime | None:
+        """Some follow-ups overdue, some today, some next week; most cases have none set by hand."""
+        today = self.now.astimezone(BERLIN).date()
+        roll = self.rng.random()
+        if roll < 0.15:
+            day, hour = today - timedelta(days=self.rng.randint(1, 12)), 10
+        elif roll < 0.25:
+            day, hour = today, 15
+        elif roll < 0.45:
+            day, hour = today + timedelta(days=self.rng.randint(7, 11)), 9
+        else:
+            return None
+        return datetime.combine(day, time(hour, 0), tzinfo=BERLIN).astimezone(UTC)
+
+
+BULK_STATES = {"contacted": 35, "check_done": 20, "workshop_attended": 10, "referred": 12, "implemented": 13,
+               "withdrawn": 10}
+BULK_NOTES = ("Erstgespräch am Telefon, Interesse am Check.", "Rückruf vereinbart.", "Infomaterial per E-Mail.")
+
+
+def seed_bulk(n: int, chunk_size: int = 5000) -> int:
+    """Insert n businesses, each with a case and a few timeline events, by Core executemany (benchmarks).
+
+    Bypasses the ORM and so the state machine: the states are valid, the records behind them are not made.
+    """
+    owners = [u.id for u in ensure_accounts().values() if u.role == "scout"]
+    rng = random.Random(42)
+    region = _Region(rng)
+    first_business = (db.session.scalar(select(func.max(Business.id))) or 0) + 1
+    first_case = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
+    states, weights = list(BULK_STATES), list(BULK_STATES.values())
+    now = utcnow()
+    for start in range(0, n, chunk_size):
+        businesses, cases, events = [], [], []
+        for i in range(start, min(n, start + chunk_size)):
+            # Opened over the last 300 days in id order, so "newest first" by id is also by date.
+            opened = now - timedelta(days=300 * (1 - i / n) + rng.random())
+            changed = opened + (now - opened) * rng.random()
+            state, owner, case_id = rng.choices(states, weights)[0], owners[i % len(owners)], first_case + i
+            businesses.append({**region.business(opened), "id": first_business + i})
+            due = now + timedelta(days=rng.uniform(-20, 30)) if state != "withdrawn" and rng.random() < 0.6 else None
+            cases.append(dict(id=case_id, business_id=first_business + i, owner_id=owner, state=state,
+                              opened_at=opened, state_changed_at=changed, next_due_at=due, version=1,
+                              closed_at=changed if state == "withdrawn" else None))
+            events.append(_event(case_id, "opened", owner, None, "contacted", "", opened))
+            if rng.random() < 0.5:
+                events.append(_event(case_id, "note", owner, None, None, rng.choice(BULK_NOTES),
+                                     opened + timedelta(hours=1), channel="call"))
+            if state != "contacted":
+                source = "contacted" if state == "withdrawn" else workflow.ORDER[workflow.ORDER.index(state) - 1]
+                events.append(_event(case_id, "moved", owner, source, state, "", changed, move="forward"))
+        db.session.execute(insert(Business.__table__), businesses)
+        db.session.execute(insert(Case.__table__), cases)
+        db.session.execute(insert(CaseEvent.__table__), events)
+    if db.session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequences behind
+        for table in ("businesses", "cases"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
+    db.session.commit()
+    return n
+
+
+def _event(case_id: int, kind: str, actor: int, source: str | None, target: str | None, text_: str,
+           when: datetime, **data) -> dict:
+    return dict(case_id=case_id, kind=kind, actor_id=actor, from_state=source, to_state=target, text=text_,
+                data=data, created_at=when)

@@ -1,0 +1,121 @@
+"""Every route with every role and without a login answers as the access table says.
+
+EXPECTED is written out by hand (not read from the views), so a route whose rule changes,
+or a new route nobody listed here, fails this test.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.checks.models import Check
+from app.extensions import db
+from app.partners.models import Partner
+from app.workshops.models import Workshop
+from tests.factories import add_attendance, add_check, make_case
+
+ANON, SCOUT, LEAD, ADMIN = "anonymous", "scout", "lead", "admin"
+PUBLIC = {ANON, SCOUT, LEAD, ADMIN}
+STAFF = {SCOUT, LEAD, ADMIN}
+CASE_WORKERS = {SCOUT, LEAD}
+
+EXPECTED: dict[str, set[str]] = {
+    "web.index": PUBLIC,
+    "web.healthz": PUBLIC,
+    "web.help_page": STAFF,
+    "auth.login": PUBLIC,
+    "auth.logout": STAFF,
+    "auth.logout_everywhere": STAFF,
+    "auth.keepalive": STAFF,
+    "auth.users": {ADMIN},
+    "auth.set_active": {ADMIN},
+    "cases.caseload": CASE_WORKERS,
+    "cases.show": CASE_WORKERS,
+    "cases.move": CASE_WORKERS,
+    "cases.add_note": CASE_WORKERS,
+    "cases.set_next_due": CASE_WORKERS,
+    "cases.new_business": CASE_WORKERS,
+    "cases.edit_business": CASE_WORKERS,
+    "measures.new": CASE_WORKERS,
+    "checks.start": CASE_WORKERS,
+    "checks.take": CASE_WORKERS,
+    "checks.result": CASE_WORKERS,
+    "workshops.index": STAFF,
+    "workshops.new": STAFF,
+    "workshops.edit": STAFF,
+    "workshops.show": STAFF,
+    "workshops.record_attendance": CASE_WORKERS,
+    "partners.index": STAFF,
+    "partners.new": {LEAD, ADMIN},
+    "partners.edit": {LEAD, ADMIN},
+    "partners.refer": CASE_WORKERS,
+    "reports.pipeline": {LEAD},
+    "reports.reassign": {LEAD},
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule, _m in _routes(app)}
+    assert endpoints == set(EXPECTED), "update EXPECTED for new or removed routes"
+
+
+def test_every_view_declares_an_access_rule(app):
+    missing = [name for name, view in app.view_functions.items()
+               if name != "static" and getattr(view, "access_roles", None) is None]
+    assert missing == []
+
+
+@pytest.fixture
+def ids(app, users):
+    case = make_case(users["scout"])
+    check = add_check(case)
+    add_attendance(case)
+    draft = Check(case_id=case.id, questionnaire_version="v1", status="draft", answers={})
+    db.session.add(draft)
+    db.session.commit()
+    return {
+        "case_id": case.id, "business_id": case.business_id, "check_id": check.id,
+        "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
+        "user_id": users["scout2"].id, "draft_id": draft.id,
+    }
+
+
+def _url(rule, ids) -> str:
+    values = {arg: ids["draft_id"] if rule.endpoint == "checks.take" and arg == "check_id" else ids[arg]
+              for arg in rule.arguments}
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+# Allowed callers who are still sent to the login page by design.
+SENDS_TO_LOGIN = {"web.index", "auth.logout", "auth.logout_everywhere"}
+
+MATRIX = [(endpoint, role) for endpoint in sorted(EXPECTED) for role in (ANON, SCOUT, LEAD, ADMIN)]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), MATRIX)
+def test_route_answers_each_role_as_expected(app, client, login, ids, endpoint, role):
+    if role != ANON:
+        login(role)
+    for rule, method in _routes(app):
+        if rule.endpoint != endpoint:
+            continue
+        response = client.open(_url(rule, ids), method=method, data={})
+        where = f"{method} {rule.rule} as {role}"
+        if role in EXPECTED[endpoint]:
+            assert response.status_code < 500, where
+            assert response.status_code != 403, where
+            assert "/login" not in response.headers.get("Location", "") or endpoint in SENDS_TO_LOGIN, where
+        elif role == ANON:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], where
+        else:
+            assert response.status_code == 403, where
+            assert "Zugriff verweigert" in response.get_data(as_text=True), where

@@ -1,0 +1,108 @@
+"""Demo data: idempotent, realistic, every state backed by its records; bulk data for benchmarks."""
+
+import re
+
+from sqlalchemy import delete, func, select
+
+from app.auth.models import User
+from app.auth.passwords import verify_password
+from app.cases import workflow
+from app.cases.models import Business, Case, CaseEvent, Measure
+from app.cases.services import open_business_case
+from app.checks.models import Check
+from app.demo import DEMO_PASSWORD, seed_bulk, seed_demo_data
+from app.extensions import db
+from app.partners.models import Referral
+from app.timeutil import utcnow
+from app.workshops.models import Attendance, Workshop
+
+
+def _counts() -> dict[str, int]:
+    models = (User, Business, Case, CaseEvent, Check, Attendance, Referral, Measure, Workshop)
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
+def _fresh_demo() -> None:
+    # The fixtures' accounts carry the demo emails, and an existing lead account means "already seeded".
+    db.session.execute(delete(User))
+    db.session.commit()
+    assert seed_demo_data() is True
+
+
+def _cases_in(state: str, without) -> int:
+    """Cases in state that lack the record the state machine's guard requires."""
+    return db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.state == state, ~select(without.case_id).where(without.case_id == Case.id).exists()))
+
+
+def test_seed_demo_data_twice_does_not_duplicate(app):
+    _fresh_demo()
+    first = _counts()
+    assert seed_demo_data() is False
+    assert _counts() == first
+    assert first["User"] == 4 and 190 <= first["Business"] <= 210 and first["Case"] == first["Business"]
+
+
+def test_demo_covers_every_state_with_the_records_behind_it(app):
+    _fresh_demo()
+    per_state = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+    assert set(per_state) == set(workflow.STATES) and min(per_state.values()) >= 10
+    later = ("check_done", "workshop_attended", "referred", "implemented")
+    assert sum(_cases_in(state, Check) for state in later) == 0
+    assert _cases_in("workshop_attended", Attendance) == 0
+    assert _cases_in("referred", Referral) == 0
+    assert _cases_in("implemented", Measure) == 0
+    check = db.session.scalar(select(Check).limit(1))
+    assert check.status == "completed" and 1 <= check.level <= 5 and 0 <= check.overall_score <= 100
+    assert all(0 <= value <= 4 for value in check.answers.values())
+    assert db.session.scalar(select(func.count()).where(Referral.consent.is_(False))) == 0
+
+
+def test_demo_accounts_and_businesses_look_real_but_reach_nobody(app):
+    _fresh_demo()
+    lead = db.session.scalar(select(User).where(User.email == "leitung@example.org"))
+    assert (lead.name, lead.role) == ("Lena Leitner", "lead")
+    assert verify_password(lead.password_hash, DEMO_PASSWORD)
+    scouts = db.session.scalars(select(User).where(User.role == "scout")).all()
+    assert sorted(s.name for s in scouts) == ["Sina Schulte", "Tarek Yilmaz"]
+    per_owner = [db.session.scalar(select(func.count()).where(Case.owner_id == s.id)) for s in scouts]
+    assert abs(per_owner[0] - per_owner[1]) <= 2
+    businesses = db.session.scalars(select(Business)).all()
+    assert all(re.fullmatch(r"[^@]+@([a-z0-9-]+\.)?example\.(org|com)", b.email) for b in businesses)
+    assert all(re.fullmatch(r"0\d{2,4} 0\d+", b.phone) for b in businesses)
+    consenting = [b for b in businesses if b.email_consent]
+    assert consenting and all(b.consent_at and b.consent_source for b in consenting)
+    assert len({b.name for b in businesses}) == len(businesses)
+
+
+def test_demo_timelines_are_backdated_and_in_order(app):
+    _fresh_demo()
+    opened = db.session.scalars(select(Case.opened_at)).all()
+    assert (max(opened) - min(opened)).days > 150
+    case = db.session.scalar(select(Case).where(Case.state == "implemented").limit(1))
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                .order_by(CaseEvent.created_at, CaseEvent.id)).all()
+    assert events[0].kind == "opened" and events[-1].to_state == "implemented"
+    assert events[0].created_at == case.opened_at and events[-1].created_at == case.state_changed_at
+    assert [e.to_state for e in events if e.kind == "moved"][0] == "check_done"
+    due = db.session.scalars(select(Case.next_due_at).where(Case.next_due_at.is_not(None))).all()
+    now = utcnow()
+    assert any(d < now for d in due) and any(d > now for d in due)
+    workshops = db.session.scalars(select(Workshop.starts_at)).all()
+    assert any(w < now for w in workshops) and any(w > now for w in workshops)
+
+
+def test_seed_bulk_creates_the_cases_asked_for(app, users):
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    assert seed_bulk(500) == 500
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before + 500
+    assert db.session.scalar(select(func.count()).select_from(Business)) == 500
+    assert db.session.scalar(select(func.count()).select_from(CaseEvent)) >= 500
+    assert db.session.scalar(select(func.count(func.distinct(Case.state)))) == len(workflow.STATES)
+    # Explicit ids must leave the id sequences usable (PostgreSQL) for the next business created normally.
+    top_business, top_case = (db.session.scalar(select(func.max(m.id))) for m in (Business, Case))
+    template = db.session.get(Business, top_business)
+    copy = Business(name="Tischlerei Neu", trade_id=template.trade_id, postcode=template.postcode,
+                    municipality_id=template.municipality_id)
+    case = open_business_case(copy, users["scout"], users["scout"])
+    assert (copy.id, case.id) == (top_business + 1, top_case + 1)
