@@ -9,23 +9,24 @@ from app.reference.models import Municipality, Trade
 
 
 def caseload(owner_id: int | None, state: str | None, search: str, page: int, per_page: int):
-    """One page of cases, soonest follow-up first (cases without one last)."""
-    query = (
-        select(Case)
-        .join(Case.business)
-        .join(Business.municipality)
-        .join(Business.trade)
-        .options(contains_eager(Case.business).contains_eager(Business.municipality),
-                 contains_eager(Case.business).contains_eager(Business.trade))
-    )
+    """One page of cases, soonest follow-up first (cases without one last).
+
+    Business, trade and municipality are joined only to search; otherwise they are eager-loaded
+    for the page's rows alone, which keeps the page count a cheap count over the cases index.
+    """
+    query = select(Case)
     if owner_id:
         query = query.where(Case.owner_id == owner_id)
     if state:
         query = query.where(Case.state == state)
     if search.strip():
         pattern = f"%{search.strip()}%"
-        query = query.where(or_(Business.name.ilike(pattern), Municipality.name.ilike(pattern),
-                                Trade.name.ilike(pattern)))
+        query = (
+            query.join(Case.business).join(Business.municipality).join(Business.trade)
+            .options(contains_eager(Case.business).contains_eager(Business.municipality),
+                     contains_eager(Case.business).contains_eager(Business.trade))
+            .where(or_(Business.name.ilike(pattern), Municipality.name.ilike(pattern), Trade.name.ilike(pattern)))
+        )
     query = query.order_by(Case.next_due_at.asc().nulls_last(), Case.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
