@@ -36,12 +36,36 @@ class Config:
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
 
+    # Follow-up delays skip weekends and the public holidays of this federal state (ISO 3166-2 code).
+    HOLIDAY_SUBDIVISION = os.environ.get("HOLIDAY_SUBDIVISION", "NW")
+    # Absolute base of links in emails (unsubscribe, answers); https in production.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    CHAMBER_SIGNATURE = os.environ.get(
+        "CHAMBER_SIGNATURE", "Ihr Team Digitalisierung\nHandwerkskammer Münster\nBismarckallee 1, 48151 Münster"
+    )
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")  # smtp | file
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "ProCheck <procheck@example.org>")
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", "20"))
+    # A row being sent is leased this long; a lease that runs out (the process died) goes back to pending.
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "200"))
+    # Temporary failures retry with growing back-off until this many hours after the first due time.
+    OUTBOX_GIVE_UP_HOURS = int(os.environ.get("OUTBOX_GIVE_UP_HOURS", "48"))
+
     # Run APScheduler inside the web process (development); production runs `flask procheck worker`.
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
 
 
 class DevelopmentConfig(Config):
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", True)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")  # .eml files in instance/mail/, no server needed
 
 
 class TestConfig(Config):

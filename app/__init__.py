@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask
+from sqlalchemy import event
 
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import BASE_DIR, CONFIGS, ProductionConfig
@@ -24,6 +25,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -38,6 +41,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.cli import procheck_cli
     from app.partners import views as partner_views
     from app.reports import views as report_views
+    from app.scheduling import jobs, rules  # noqa: F401  (registers the jobs and the follow-up effect)
     from app.web import register_web
     from app.workshops import views as workshop_views
 
@@ -51,6 +55,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         start_in_process(app)
     return app
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL lets the web process read while the dispatcher writes; the busy timeout waits for the lock."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def _serving() -> bool:

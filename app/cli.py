@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from app.auth import services as auth_services
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
+from app.scheduling.rules import seed_default_rules
 
 procheck_cli = AppGroup("procheck", help="ProCheck administration.")
 
@@ -35,6 +36,7 @@ def seed_reference() -> None:
     """Load region, trades, topics and partners (idempotent)."""
     load_reference()
     seed_partners()
+    seed_default_rules()
     click.echo("Referenzdaten geladen.")
 
 
@@ -46,10 +48,20 @@ def seed_demo(cases: int | None) -> None:
 
     load_reference()
     seed_partners()
+    seed_default_rules()
     if cases:
         click.echo(f"{seed_bulk(cases)} Fälle erzeugt.")
     else:
         click.echo("Demodaten angelegt." if seed_demo_data() else "Demodaten sind schon vorhanden.")
+
+
+@procheck_cli.command("dispatch")
+@click.option("--once", is_flag=True, required=True, help="Run one dispatcher pass and exit.")
+def dispatch(once: bool) -> None:
+    """Send the due emails once and print how many were sent, failed and retried."""
+    from app.scheduling.dispatch import dispatch_once
+
+    click.echo(f"Outbox: {dispatch_once()}")
 
 
 @procheck_cli.command("worker")

@@ -5,9 +5,11 @@ from app.cases.models import Business, Case, CaseEvent, Measure
 from app.checks.models import Check
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Postcode, Topic, Trade
+from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
 from app.workshops.models import Attendance, Workshop
 
 __all__ = [
     "Attendance", "Business", "Case", "CaseEvent", "Check", "Measure", "Municipality", "Partner",
-    "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
+    "Postcode", "Referral", "Topic", "Trade", "User", "Workshop", "FollowUpRule", "LinkNonce", "OutboxMessage",
+    "Reminder",
 ]

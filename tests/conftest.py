@@ -20,6 +20,7 @@ from app.auth.passwords import hash_password
 from app.extensions import db
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
+from app.scheduling.rules import seed_default_rules
 
 PG_SERVER = os.environ.get("PG_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -97,6 +98,7 @@ def app(request, database_urls, password_hash):
         _empty_all_tables()
         load_reference()
         seed_partners()
+        seed_default_rules()
         for email, name, role in ACCOUNTS.values():
             db.session.add(User(email=email, name=name, role=role, password_hash=password_hash))
         db.session.commit()
@@ -128,3 +130,6 @@ def login(client, users):
         return users[who]
 
     return sign_in
+
+
+pytest_plugins = ["tests.mailserver"]

@@ -34,7 +34,6 @@ EXPECTED: dict[str, set[str]] = {
     "cases.show": CASE_WORKERS,
     "cases.move": CASE_WORKERS,
     "cases.add_note": CASE_WORKERS,
-    "cases.set_next_due": CASE_WORKERS,
     "cases.new_business": CASE_WORKERS,
     "cases.edit_business": CASE_WORKERS,
     "measures.new": CASE_WORKERS,

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -90,6 +89,3 @@ class MoveForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
-
-class NextDueForm(FlaskForm):
-    due = DateField(_l("Next follow-up on"), validators=[Optional()])

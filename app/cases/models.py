@@ -34,6 +34,8 @@ class Business(db.Model):
     email_consent: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_source: Mapped[str] = mapped_column(String(200), default="")
+    # Set by the unsubscribe link; no business email is queued or sent afterwards.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     trade: Mapped[Trade] = relationship(lazy="joined")

@@ -1,6 +1,5 @@
 """Operations on businesses and cases: open, edit, note, record a milestone (and offer its move)."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -56,12 +55,6 @@ def add_note(case: Case, actor: User, text: str, channel: str) -> CaseEvent:
     entry = add_event(case, "note", actor, text.strip(), channel=channel)
     db.session.commit()
     return entry
-
-
-def set_next_due(case: Case, actor: User, due: datetime | None) -> None:
-    case.next_due_at = due
-    add_event(case, "next_due_set", actor, due=due.isoformat() if due else None)
-    db.session.commit()
 
 
 def record_milestone(case: Case, kind: str, actor: User, text: str, target: str, move_on: bool,

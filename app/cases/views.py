@@ -1,6 +1,5 @@
 """Caseload, case page, business forms, notes and moves."""
 
-from datetime import datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,11 +9,11 @@ from sqlalchemy import select
 from app.auth.access import CASE_WORKERS, access
 from app.auth.models import User
 from app.cases import queries, services, workflow
-from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NextDueForm, NoteForm
+from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
 from app.cases.models import Business, Case
 from app.cases.panels import panels_for
 from app.extensions import db
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import utcnow
 
 bp = Blueprint("cases", __name__)
 
@@ -38,17 +37,15 @@ def caseload():
 @access(*CASE_WORKERS)
 def show(case_id: int):
     """The case: business data, state, possible moves, records and the timeline."""
-    case = db.get_or_404(Case, case_id)
-    due = case.next_due_at.astimezone(BERLIN).date() if case.next_due_at else None
-    return _render_case(case, NoteForm(), NextDueForm(due=due))
+    return _render_case(db.get_or_404(Case, case_id), NoteForm())
 
 
-def _render_case(case: Case, note_form: NoteForm, due_form: NextDueForm, status: int = 200,
+def _render_case(case: Case, note_form: NoteForm, status: int = 200,
                  retry: MoveForm | None = None):
     events = queries.timeline(case.id, request.args.get("page", 1, type=int))
     return render_template(
         "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
-        retry=retry, note_form=note_form, due_form=due_form, channel_labels=CHANNEL_LABELS,
+        retry=retry, note_form=note_form, channel_labels=CHANNEL_LABELS,
         panels=panels_for(case),
     ), status
 
@@ -70,7 +67,7 @@ def move(case_id: int):
         db.session.rollback()
         flash(refused.message, "error")
         status = 409 if isinstance(refused, workflow.Conflict) else 422
-        return _render_case(db.session.get(Case, case_id), NoteForm(), NextDueForm(), status, retry=form)
+        return _render_case(db.session.get(Case, case_id), NoteForm(), status, retry=form)
     flash(_("The case is now “%(state)s”.", state=workflow.state_label(case.state)), "success")
     return redirect(url_for("cases.show", case_id=case_id))
 
@@ -82,24 +79,11 @@ def add_note(case_id: int):
     case = db.get_or_404(Case, case_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _render_case(case, form, NextDueForm(), 422)
+        return _render_case(case, form, 422)
     services.add_note(case, current_user, form.text.data, form.channel.data)
     flash(_("Note saved."), "success")
     return redirect(url_for("cases.show", case_id=case_id))
 
-
-@bp.post("/cases/<int:case_id>/next-due")
-@access(*CASE_WORKERS)
-def set_next_due(case_id: int):
-    """Set or clear the date of the next follow-up."""
-    case = db.get_or_404(Case, case_id)
-    form = NextDueForm()
-    if not form.validate_on_submit():
-        return _render_case(case, NoteForm(), form, 422)
-    due = datetime.combine(form.due.data, time(9), BERLIN) if form.due.data else None
-    services.set_next_due(case, current_user, due)
-    flash(_("Next follow-up saved."), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
 
 
 def _owner_choices(form: BusinessForm) -> None:

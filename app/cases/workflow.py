@@ -216,13 +216,14 @@ def move(
     entry = CaseEvent(case_id=case.id, kind="moved", actor_id=user.id, from_state=source, to_state=target,
                       text=reason.strip(), data={"move": chosen.kind}, created_at=now)
     db.session.add(entry)
-    for effect in _effects:
-        effect(case, chosen, entry)
     try:
-        db.session.flush()
+        db.session.flush()  # the versioned UPDATE goes first: a concurrent move fails here
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict() from exc
+    for effect in _effects:
+        effect(case, chosen, entry)
+    db.session.flush()
     return entry
 
 

@@ -1,0 +1,98 @@
+"""One dispatcher pass: recover expired leases, claim due mails, send them over one connection.
+
+Each result is committed on its own, so a crash loses at most the mail in flight.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.cases.models import Case
+from app.cases.services import add_event
+from app.extensions import db
+from app.scheduling import mails, outbox
+from app.scheduling.consent import refusal
+from app.scheduling.models import OutboxMessage
+from app.scheduling.transport import PermanentFailure, TemporaryFailure, open_transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, failed {self.failed}, retried {self.retried}, cancelled {self.cancelled}"
+
+
+def dispatch_once() -> Stats:
+    app = current_app._get_current_object()
+    stats = Stats()
+    outbox.recover_expired_leases()
+    ids = outbox.claim(app.config["OUTBOX_BATCH_SIZE"], app.config["OUTBOX_LEASE_SECONDS"])
+    if not ids:
+        return stats
+    rows = _prepare(db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.due_at, OutboxMessage.id)
+    ).all(), stats)
+    pending = list(rows)
+    try:
+        with open_transport(app) as transport:
+            while pending:
+                row = pending.pop(0)
+                _send_one(transport, row, stats)
+    except TemporaryFailure as error:  # no connection at all: everything claimed waits for the next tick
+        for row in pending:
+            _retry(row, str(error), stats)
+        log.warning("mail server unavailable: %s", error)
+    return stats
+
+
+def _prepare(rows: list[OutboxMessage], stats: Stats) -> list[OutboxMessage]:
+    """Check consent again (it may have been withdrawn since queueing) and render what is not yet rendered."""
+    ready = []
+    for row in rows:
+        case = db.session.get(Case, row.case_id) if row.case_id else None
+        problem = refusal(case.business) if case is not None and row.audience == "business" else None
+        if problem:
+            outbox.cancel(row, problem)
+            add_event(case, "email_cancelled", None, problem, template=row.template_key, outbox_id=row.id)
+            stats.cancelled += 1
+            continue
+        if not row.body_text:
+            mails.render(row)
+        ready.append(row)
+    db.session.commit()  # the rendered text (with its links) is fixed before the first attempt
+    return ready
+
+
+def _send_one(transport, row: OutboxMessage, stats: Stats) -> None:
+    try:
+        transport.send(mails.build(row))
+    except PermanentFailure as error:
+        outbox.mark_failed(row, str(error))
+        if row.case_id:
+            add_event(db.session.get(Case, row.case_id), "email_failed", None, str(error),
+                      template=row.template_key, outbox_id=row.id)
+        stats.failed += 1
+    except TemporaryFailure as error:
+        _retry(row, str(error), stats)
+        if error.connection_lost:
+            raise  # the rest of the batch waits for the next tick
+    else:
+        outbox.mark_sent(row)
+        stats.sent += 1
+    db.session.commit()
+
+
+def _retry(row: OutboxMessage, error: str, stats: Stats) -> None:
+    if outbox.mark_retry(row, error):
+        stats.retried += 1
+    else:
+        stats.failed += 1
+    db.session.commit()

@@ -1,0 +1,42 @@
+"""The email templates: each has a type and the legal basis it needs (text in templates/mail/)."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+TYPE_LABELS = {
+    "service": _l("Service information"),
+    "survey": _l("Follow-up survey"),
+    "invitation": _l("Invitation"),
+    "internal": _l("Internal"),
+}
+# What must be on record before a mail of this basis may be queued and again before it is sent.
+BASIS_LABELS = {
+    "consent": _l("The business's consent to emails (Art. 6(1)(a) GDPR)"),
+    "referral_consent": _l("The business's consent to passing its data to the partner"),
+    "staff": _l("Internal mail to staff"),
+}
+
+
+@dataclass(frozen=True)
+class MailTemplate:
+    key: str
+    type: str
+    basis: str
+    audience: str  # business | partner | staff
+    label: object
+
+
+TEMPLATES: dict[str, MailTemplate] = {t.key: t for t in (
+    MailTemplate("check_results", "service", "consent", "business", _l("Check results with recommendations")),
+    MailTemplate("workshop_suggestions", "invitation", "consent", "business",
+                 _l("Workshops for the weakest dimensions")),
+    MailTemplate("workshop_thanks", "service", "consent", "business", _l("Thanks, materials and next steps")),
+    MailTemplate("referral_info", "service", "consent", "business", _l("Whom you were referred to")),
+    MailTemplate("referral_partner", "service", "referral_consent", "partner", _l("Referral to the partner")),
+    MailTemplate("how_is_it_going", "survey", "consent", "business", _l("“How is it going?” with one-click answers")),
+    MailTemplate("recheck_invitation", "invitation", "consent", "business", _l("Invitation to a re-check")),
+    MailTemplate("digest", "internal", "staff", "staff", _l("Morning digest for a scout")),
+)}
+
+BUSINESS_TEMPLATES = [t for t in TEMPLATES.values() if t.audience == "business"]

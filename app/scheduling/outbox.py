@@ -1,0 +1,120 @@
+"""The outbox: queue a mail once, claim due rows atomically, record each result.
+
+Claiming works across processes: PostgreSQL skips rows another worker has locked
+(FOR UPDATE SKIP LOCKED); SQLite takes the write lock first (BEGIN IMMEDIATE) and claims with
+one guarded UPDATE … RETURNING. A claimed row is leased; when the lease runs out (the process
+died mid-send) it goes back to pending, so at most that one in-flight mail is sent twice.
+"""
+
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.cases.models import Case
+from app.extensions import db
+from app.scheduling.models import OutboxMessage
+from app.timeutil import utcnow
+
+
+def _msgid() -> str:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    domain = sender.rsplit("@", 1)[-1].strip("> ") or "procheck.invalid"
+    return make_msgid(idstring="procheck", domain=domain)
+
+
+def queue(*, recipient: str, audience: str, template_key: str, due_at: datetime, unique_key: str,
+          case_id: int | None = None, rule_id: int | None = None, source_state: str | None = None,
+          context: dict | None = None, cancelled_because: str | None = None) -> OutboxMessage | None:
+    """Add a mail to the outbox unless its key exists; a cancelled, never-sent one is scheduled again.
+
+    Returns the row, or None when the mail was already scheduled or sent.
+    """
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.unique_key == unique_key))
+    if row is not None:
+        if row.status != "cancelled" or row.sent_at is not None:
+            return None
+        row.attempts, row.last_error, row.first_attempt_at = 0, "", None
+    else:
+        row = OutboxMessage(unique_key=unique_key, message_id=_msgid(), template_key=template_key, context={})
+        db.session.add(row)
+    row.recipient, row.audience, row.due_at = recipient, audience, due_at
+    row.case_id, row.rule_id, row.source_state = case_id, rule_id, source_state
+    row.context = dict(context or {})
+    row.status = "cancelled" if cancelled_because else "pending"
+    row.last_error = cancelled_because or ""
+    return row
+
+
+def cancel(row: OutboxMessage, reason: str) -> None:
+    row.status, row.last_error, row.lease_until = "cancelled", reason, None
+
+
+def cancel_pending_for_state(case: Case, state: str, reason: str) -> int:
+    rows = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.case_id == case.id, OutboxMessage.source_state == state, OutboxMessage.status == "pending"))
+    count = 0
+    for row in rows:
+        cancel(row, reason)
+        count += 1
+    return count
+
+
+def claim(limit: int, lease_seconds: int, now: datetime | None = None) -> list[int]:
+    """Mark up to `limit` due rows as sending (with a lease) and return their ids; commits at once."""
+    now = now or utcnow()
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # take SQLite's write lock before reading
+        claimed = conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
+            .values(status="sending", lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                    first_attempt_at=func.coalesce(OutboxMessage.first_attempt_at, now))
+            .returning(OutboxMessage.id)
+        ).scalars().all()
+        conn.commit()
+    return sorted(claimed)
+
+
+def recover_expired_leases(now: datetime | None = None) -> int:
+    """Put rows whose sender died mid-send back to pending."""
+    with db.engine.begin() as conn:
+        result = conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < (now or utcnow()))
+            .values(status="pending", lease_until=None)
+        )
+    return result.rowcount
+
+
+def mark_sent(row: OutboxMessage) -> None:
+    row.status, row.sent_at, row.lease_until, row.last_error = "sent", utcnow(), None, ""
+
+
+def mark_failed(row: OutboxMessage, error: str) -> None:
+    row.status, row.lease_until, row.last_error = "failed", None, error[:2000]
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def mark_retry(row: OutboxMessage, error: str) -> bool:
+    """Try again later; returns False (and fails the row) once the give-up time has passed."""
+    now = utcnow()
+    give_up = (row.first_attempt_at or now) + timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"])
+    if now >= give_up:
+        mark_failed(row, f"gave up after {row.attempts} attempts: {error}")
+        return False
+    row.status, row.lease_until, row.last_error = "pending", None, error[:2000]
+    row.due_at = now + backoff(row.attempts)
+    return True

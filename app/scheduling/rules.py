@@ -1,0 +1,86 @@
+"""Follow-up rules: entering a state schedules its reminders and emails in the same transaction as the move;
+leaving a state cancels what it scheduled and has not happened yet."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.cases import workflow
+from app.cases.models import Case, CaseEvent
+from app.cases.services import add_event
+from app.extensions import db
+from app.partners.models import Referral
+from app.scheduling import outbox, reminders
+from app.scheduling.calendar import add_business_days
+from app.scheduling.consent import refusal
+from app.scheduling.mail_templates import TEMPLATES
+from app.scheduling.models import FollowUpRule
+
+# DESIGN.md §5, seeded once; the team lead edits them on /rules.
+DEFAULT_RULES = (
+    ("contacted", "reminder", 3, "Termin für den Digitalisierungscheck vereinbaren", None, False),
+    ("check_done", "email_business", 0, "", "check_results", False),
+    ("check_done", "email_business", 10, "", "workshop_suggestions", False),
+    ("check_done", "reminder", 15, "Workshop oder Vermittlung anbieten", None, False),
+    ("workshop_attended", "email_business", 2, "", "workshop_thanks", False),
+    ("workshop_attended", "reminder", 10, "Vermittlung an einen Partner prüfen", None, False),
+    ("referred", "email_business", 0, "", "referral_info", False),
+    ("referred", "email_partner", 0, "", "referral_partner", False),
+    ("referred", "email_business", 30, "", "how_is_it_going", False),
+    ("referred", "reminder", 35, "Nachfassen: keine Antwort auf „Wie läuft es?“", None, True),
+    ("implemented", "email_business", 120, "", "recheck_invitation", False),
+)
+
+
+def seed_default_rules() -> None:
+    """Insert the default rules when there are none yet (idempotent)."""
+    if db.session.scalar(select(FollowUpRule.id).limit(1)) is None:
+        db.session.add_all(FollowUpRule(state=state, action=action, delay_days=days, title=title,
+                                        template_key=template, until_answer=until_answer)
+                           for state, action, days, title, template, until_answer in DEFAULT_RULES)
+        db.session.commit()
+
+
+@workflow.on_move
+def apply_rules(case: Case, move: workflow.Move, entry: CaseEvent) -> None:
+    """Cancel the old state's pending follow-ups, schedule the new state's."""
+    reason = str(_l("The case left “%(state)s”.", state=workflow.state_label(move.source)))
+    cancelled = (reminders.cancel_open(case, reason, source_state=move.source)
+                 + outbox.cancel_pending_for_state(case, move.source, reason))
+    if cancelled:
+        add_event(case, "follow_ups_cancelled", None, reason, count=cancelled)
+    rules = db.session.scalars(select(FollowUpRule).where(
+        FollowUpRule.state == move.target, FollowUpRule.active.is_(True)).order_by(FollowUpRule.id))
+    for rule in rules:
+        schedule(rule, case, entry)
+    reminders.sync_next_due(case.id)
+
+
+def schedule(rule: FollowUpRule, case: Case, entry: CaseEvent) -> None:
+    due = add_business_days(entry.created_at, rule.delay_days)
+    if rule.action == "reminder":
+        # One reminder per entry into the state: a reopened case gets its reminders again.
+        reminders.create(case, case.owner_id, due, rule.title, rule_id=rule.id, source_state=rule.state,
+                         until_answer=rule.until_answer,
+                         unique_key=f"rule:{rule.id}:case:{case.id}:at:{entry.created_at.isoformat()}")
+    elif rule.action == "email_business":
+        # One email per rule and case, ever: reopening a case does not resend what was sent.
+        problem = refusal(case.business)
+        row = outbox.queue(recipient=case.business.email or "-", audience="business", template_key=rule.template_key,
+                           due_at=due, unique_key=f"rule:{rule.id}:case:{case.id}", case_id=case.id,
+                           rule_id=rule.id, source_state=rule.state, context={"case_id": case.id},
+                           cancelled_because=problem)
+        if row is not None and problem:
+            add_event(case, "email_cancelled", None, problem, template=rule.template_key)
+    elif rule.action == "email_partner":
+        referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id))
+        for referral in referrals:
+            if not referral.consent or not referral.partner.email:
+                continue
+            outbox.queue(recipient=referral.partner.email, audience="partner", template_key=rule.template_key,
+                         due_at=due, unique_key=f"rule:{rule.id}:referral:{referral.id}", case_id=case.id,
+                         rule_id=rule.id, source_state=rule.state,
+                         context={"case_id": case.id, "referral_id": referral.id})
+
+
+def template_choices() -> list[tuple[str, str]]:
+    return [(t.key, str(t.label)) for t in TEMPLATES.values()]
