@@ -41,11 +41,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.cli import procheck_cli
     from app.partners import views as partner_views
     from app.reports import views as report_views
-    from app.scheduling import jobs, rules  # noqa: F401  (registers the jobs and the follow-up effect)
+    from app.scheduling import jobs, public_views, rules  # noqa: F401  (registers the jobs and the follow-up effect)
+    from app.scheduling import views as scheduling_views
     from app.web import register_web
     from app.workshops import views as workshop_views
 
-    for module in (auth_views, case_views, measures_views, check_views, partner_views, workshop_views, report_views):
+    for module in (auth_views, case_views, measures_views, check_views, partner_views, workshop_views, report_views,
+                   scheduling_views, public_views):
         app.register_blueprint(module.bp)
     access.init_app(app)
     register_web(app)
