@@ -28,7 +28,7 @@ run: $(VENV)/.installed translations/de/LC_MESSAGES/messages.mo
 
 test: $(VENV)/.installed-test translations/de/LC_MESSAGES/messages.mo
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-test translations/de/LC_MESSAGES/messages.mo
 	$(BIN)/python -m bench.pages

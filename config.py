@@ -40,6 +40,10 @@ class Config:
     HOLIDAY_SUBDIVISION = os.environ.get("HOLIDAY_SUBDIVISION", "NW")
     # Absolute base of links in emails (unsubscribe, answers); https in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # How long the signed links in emails work (days): one-click answers, unsubscribe.
+    LINK_ANSWER_MAX_AGE_DAYS = int(os.environ.get("LINK_ANSWER_MAX_AGE_DAYS", "90"))
+    LINK_SELF_CHECK_MAX_AGE_DAYS = int(os.environ.get("LINK_SELF_CHECK_MAX_AGE_DAYS", "30"))
+    LINK_UNSUBSCRIBE_MAX_AGE_DAYS = int(os.environ.get("LINK_UNSUBSCRIBE_MAX_AGE_DAYS", "365"))
     CHAMBER_SIGNATURE = os.environ.get(
         "CHAMBER_SIGNATURE", "Ihr Team Digitalisierung\nHandwerkskammer Münster\nBismarckallee 1, 48151 Münster"
     )

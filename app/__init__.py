@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.auth import views as auth_views
     from app.cases import measures_views
     from app.cases import views as case_views
+    from app.checks import public_views as self_check_views
     from app.checks import views as check_views
     from app.cli import procheck_cli
     from app.partners import views as partner_views
@@ -47,7 +48,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.workshops import views as workshop_views
 
     for module in (auth_views, case_views, measures_views, check_views, partner_views, workshop_views, report_views,
-                   scheduling_views, public_views):
+                   scheduling_views, public_views, self_check_views):
         app.register_blueprint(module.bp)
     access.init_app(app)
     register_web(app)

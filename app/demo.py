@@ -1,7 +1,8 @@
 """Demo data: accounts, ~200 businesses of the region and cases in every state; bulk cases for benchmarks.
 
 The demo cases go through the real state machine (with the check, attendance, referral and
-measure each guard needs) and are then backdated, so their timelines look like ten months of work.
+measure each guard needs) and are then backdated, so their timelines look like ten months of work;
+what the follow-up rules made for them is backdated and played forward too (app.demo_followups).
 The bulk cases bypass the ORM on purpose: they only have to be many, fast.
 """
 
@@ -19,6 +20,7 @@ from app.cases.services import add_event
 from app.checks import questionnaire as qn
 from app.checks.models import Check
 from app.checks.scoring import score
+from app.demo_followups import FollowUpClock, keep_some_mails_due
 from app.extensions import db
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
@@ -173,6 +175,7 @@ def seed_demo_data() -> bool:
         db.session.add(business)
         db.session.flush()
         builder.run(business, scouts[number % 2], steps)
+    keep_some_mails_due(now)
     db.session.commit()
     return True
 
@@ -204,6 +207,7 @@ class _CaseBuilder:
         self.workshop: Workshop | None = None
         self.weakest: qn.Dimension | None = None
         self.answers: dict[str, int] = {}
+        self.clock = FollowUpClock(now)
 
     def _span(self, steps) -> float:
         return sum(GAPS[step][1] for step in steps) + 2
@@ -241,14 +245,16 @@ class _CaseBuilder:
                 when = self.workshop.starts_at + timedelta(hours=2)
             else:
                 when = self._office_hours(when + timedelta(days=self.rng.uniform(low, high)))
+            self.clock.settle(case, owner, when)  # what fell due before this step has happened
             getattr(self, f"_{step}")(case, owner, when)
-        case.next_due_at = self._next_due() if case.state in workflow.OPEN_STATES else None
+        self.clock.finish(case, owner)
 
     def _move(self, case: Case, target: str, owner: User, when: datetime, reason: str = "") -> None:
         entry = workflow.move(case, target, owner, reason=reason)
         entry.created_at = case.state_changed_at = when + timedelta(minutes=1)
         if case.closed_at:
             case.closed_at = entry.created_at
+        self.clock.after_move(case, entry.created_at)
 
     def _check(self, case: Case, owner: User, when: datetime) -> None:
         from app.checks.services import completion_text  # the wording the check page itself writes
@@ -308,20 +314,6 @@ class _CaseBuilder:
 
     def _reopen(self, case: Case, owner: User, when: datetime) -> None:
         self._move(case, workflow.INITIAL, owner, when, "Betrieb hat sich wieder gemeldet und möchte den Check machen.")
-
-    def _next_due(self) -> datetime | None:
-        """Some follow-ups overdue, some today, some next week; most cases have none set by hand."""
-        today = self.now.astimezone(BERLIN).date()
-        roll = self.rng.random()
-        if roll < 0.15:
-            day, hour = today - timedelta(days=self.rng.randint(1, 12)), 10
-        elif roll < 0.25:
-            day, hour = today, 15
-        elif roll < 0.45:
-            day, hour = today + timedelta(days=self.rng.randint(7, 11)), 9
-        else:
-            return None
-        return datetime.combine(day, time(hour, 0), tzinfo=BERLIN).astimezone(UTC)
 
 
 BULK_STATES = {"contacted": 35, "check_done": 20, "workshop_attended": 10, "referred": 12, "implemented": 13,

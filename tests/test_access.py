@@ -12,8 +12,11 @@ from sqlalchemy import select
 from app.checks.models import Check
 from app.extensions import db
 from app.partners.models import Partner
+from app.scheduling import outbox, reminders
+from app.scheduling.models import FollowUpRule
+from app.timeutil import utcnow
 from app.workshops.models import Workshop
-from tests.factories import add_attendance, add_check, make_case
+from tests.factories import add_attendance, add_check, add_measure, make_case
 
 ANON, SCOUT, LEAD, ADMIN = "anonymous", "scout", "lead", "admin"
 PUBLIC = {ANON, SCOUT, LEAD, ADMIN}
@@ -37,9 +40,14 @@ EXPECTED: dict[str, set[str]] = {
     "cases.new_business": CASE_WORKERS,
     "cases.edit_business": CASE_WORKERS,
     "measures.new": CASE_WORKERS,
+    "measures.change_status": CASE_WORKERS,
     "checks.start": CASE_WORKERS,
     "checks.take": CASE_WORKERS,
     "checks.result": CASE_WORKERS,
+    "checks.step": CASE_WORKERS,
+    "checks.autosave": CASE_WORKERS,
+    "checks.take_over": CASE_WORKERS,
+    "checks.send_self_check": CASE_WORKERS,
     "workshops.index": STAFF,
     "workshops.new": STAFF,
     "workshops.edit": STAFF,
@@ -51,6 +59,24 @@ EXPECTED: dict[str, set[str]] = {
     "partners.refer": CASE_WORKERS,
     "reports.pipeline": {LEAD},
     "reports.reassign": {LEAD},
+    "reports.programme": {LEAD},
+    "public.answer": PUBLIC,
+    "public.unsubscribe": PUBLIC,
+    "self_check.start": PUBLIC,
+    "self_check.step": PUBLIC,
+    "self_check.autosave": PUBLIC,
+    "scheduling.today": CASE_WORKERS,
+    "scheduling.new_reminder": CASE_WORKERS,
+    "scheduling.edit_reminder": CASE_WORKERS,
+    "scheduling.complete_reminder": CASE_WORKERS,
+    "scheduling.snooze_reminder": CASE_WORKERS,
+    "scheduling.rules": {LEAD, ADMIN},
+    "scheduling.new_rule": {LEAD, ADMIN},
+    "scheduling.edit_rule": {LEAD, ADMIN},
+    "scheduling.set_rule_active": {LEAD, ADMIN},
+    "scheduling.outbox": {LEAD},
+    "scheduling.retry_mail": {LEAD},
+    "scheduling.cancel_mail": {LEAD},
 }
 
 
@@ -80,17 +106,23 @@ def ids(app, users):
     add_attendance(case)
     draft = Check(case_id=case.id, questionnaire_version="v1", status="draft", answers={})
     db.session.add(draft)
+    measure = add_measure(case, "planned")
+    reminder = reminders.create(case, users["scout"].id, utcnow(), "Termin vereinbaren")
+    mail = outbox.queue(recipient="info@brinkmann.example.org", audience="business", template_key="check_results",
+                        due_at=utcnow(), unique_key="access-test", case_id=case.id)
     db.session.commit()
     return {
+        "reminder_id": reminder.id, "rule_id": db.session.scalar(select(FollowUpRule.id)), "outbox_id": mail.id,
         "case_id": case.id, "business_id": case.business_id, "check_id": check.id,
         "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
-        "user_id": users["scout2"].id, "draft_id": draft.id,
+        "user_id": users["scout2"].id, "draft_id": draft.id, "measure_id": measure.id, "step": 1,
+        "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
     }
 
 
 def _url(rule, ids) -> str:
-    values = {arg: ids["draft_id"] if rule.endpoint == "checks.take" and arg == "check_id" else ids[arg]
-              for arg in rule.arguments}
+    on_draft = rule.endpoint in ("checks.take", "checks.step", "checks.autosave")
+    values = {arg: ids["draft_id"] if on_draft and arg == "check_id" else ids[arg] for arg in rule.arguments}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

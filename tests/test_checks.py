@@ -1,44 +1,85 @@
-"""The digitalisation check: questionnaire, scoring, taking it on a tablet, completing it (and the move)."""
+"""The questionnaire data (v1, v2), scoring, the gaps and versioning: plain functions, hand-computed."""
+
+import json
 
 import pytest
-from flask import render_template
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.cases.models import Case, CaseEvent
+from app.checks import answers as ans
 from app.checks import questionnaire as qn
-from app.checks import services
+from app.checks.comparison import compare, comparison_for
+from app.checks.dma import dma_scores
 from app.checks.models import Check
-from app.checks.scoring import score
-from app.checks.services import checks_for_case
+from app.checks.scoring import gaps, score
 from app.extensions import db
-from tests.factories import make_case
+from app.timeutil import utcnow
 
 V1 = qn.load("v1")
+V2 = qn.load("v2")
+TOPIC_KEYS = {topic["key"] for topic in json.loads((qn.CHECKS_DIR.parent / "topics.json").read_text())}
 
 
-def _small() -> qn.Questionnaire:
+def rating(implementation, relevance):
+    return {ans.IMPLEMENTATION: implementation, ans.RELEVANCE: relevance}
+
+
+def _small(relevance: bool = True) -> qn.Questionnaire:
     def item(key):
         return qn.Item(key, key, "", (), ())
 
+    scale = tuple(qn.ScaleOption(v, str(v)) for v in range(5))
     levels = tuple(qn.Level(n, m, name) for n, m, name in
                    [(1, 0, "Einsteiger"), (2, 20, "Entdecker"), (3, 40, "Anwender"), (4, 60, "Fortgeschrittener"),
                     (5, 80, "Vorreiter")])
     return qn.Questionnaire(
-        "t1", "Test", tuple(qn.ScaleOption(v, str(v)) for v in range(5)), levels,
-        (qn.Dimension("a", "A", "", (), (item("a1"), item("a2"), item("a3"))),
-         qn.Dimension("b", "B", "", (), (item("b1"), item("b2"))),
-         qn.Dimension("c", "C", "", (), (item("c1"),))),
+        "t1", "Test", scale, levels,
+        (qn.Dimension("a", "A", "", (), (item("a1"), item("a2"), item("a3")), dma=("digital_readiness",)),
+         qn.Dimension("b", "B", "", (), (item("b1"), item("b2")), dma=("digital_readiness", "automation_ai")),
+         qn.Dimension("c", "C", "", (), (item("c1"),), dma=("green_digitalisation",))),
+        relevance_scale=scale if relevance else (),
     )
 
 
-# --- questionnaire and scoring (no database) ---
+# --- the questionnaire data ---
 
-def test_v1_has_at_least_six_dimensions_with_unique_items_and_is_cached():
-    assert len(V1.dimensions) >= 6
-    keys = [item.key for item in V1.items]
+def test_v2_is_current_and_v1_stays_loadable():
+    assert qn.CURRENT_VERSION == "v2" and qn.load() is V2 and qn.load("v1") is V1
+    assert V2.rates_relevance and not V1.rates_relevance
+
+
+def test_v2_has_seven_dimensions_of_four_to_six_items_with_unique_keys():
+    assert len(V2.dimensions) == 7
+    assert all(4 <= len(d.items) <= 6 for d in V2.dimensions)
+    keys = [item.key for item in V2.items]
     assert len(keys) == len(set(keys))
-    assert [lv.name for lv in V1.levels] == ["Einsteiger", "Entdecker", "Anwender", "Fortgeschrittener", "Vorreiter"]
-    assert qn.load("v1") is V1
+    assert [lv.name for lv in V2.levels] == ["Einsteiger", "Entdecker", "Anwender", "Fortgeschrittener", "Vorreiter"]
+    assert [o.label for o in V2.relevance_scale][::4] == ["nicht relevant", "sehr relevant"]
+
+
+def test_v2_maps_every_dimension_and_item_to_known_topics_expertise_measures_and_dma():
+    covered = set()
+    for dimension in V2.dimensions:
+        assert dimension.topics and dimension.expertise and dimension.measures and dimension.dma
+        assert set(dimension.topics) | set(dimension.expertise) <= TOPIC_KEYS
+        covered |= set(dimension.dma)
+        for item in dimension.items:
+            assert item.topics and item.expertise and item.measures, item.key
+            assert set(item.topics) | set(item.expertise) <= TOPIC_KEYS, item.key
+    assert covered == set(qn.DMA_KEYS)  # every EU DMA dimension gets a score
+
+
+def test_v2_covers_the_topics_of_issue_4_with_the_exact_dates():
+    text = " ".join(f"{d.name} {d.description} {i.text} {i.help}" for d in V2.dimensions for i in d.items)
+    for words in ("Website", "Unternehmensprofil", "Bewertung", "Termine online", "sozialen Netzwerken",
+                  "Handwerkersoftware", "Auftragsmappe", "Fotos", "Maschinen", "gesichert", "aktualisiert",
+                  "Zwei-Faktor", "Datenschutz-Grundverordnung", "Online-Seminaren", "Künstliche", "automatisch"):
+        assert words in text, words
+    receive = next(i for i in V2.items if i.key == "office_e_invoice_receive")
+    issue = next(i for i in V2.items if i.key == "office_e_invoice_issue")
+    assert "EN 16931" in receive.text and "1. Januar 2025" in receive.help
+    assert "800.000 €" in issue.help and "Ab 2027" in issue.help and "1. Januar 2028" in issue.help
+    time = next(i for i in V2.items if i.key == "site_time_recording")
+    assert "mobil" in time.text and "13.09.2022" in time.help
 
 
 @pytest.mark.parametrize("version", ["v999", "../partners", "v1.json"])
@@ -47,210 +88,136 @@ def test_unknown_or_unsafe_version_is_refused(version):
         qn.load(version)
 
 
+# --- scoring, hand-computed ---
+
 def test_score_leaves_no_answer_out_of_the_mean():
     # a: (4 + 3) / 2 = 3.5 -> 87.5; b: (1 + 0) / 2 -> 12.5; c: only "keine Angabe" -> no score
-    result = score(_small(), {"a1": 4, "a2": 3, "a3": None, "b1": 1, "b2": 0, "c1": None})
+    answers = {"a1": rating(4, 2), "a2": rating(3, None), "a3": rating(None, 4), "b1": rating(1, 4),
+               "b2": rating(0, 0), "c1": rating(None, None)}
+    result = score(_small(), answers)
     assert result.dimensions == {"a": 87.5, "b": 12.5, "c": None}
-    assert result.overall == 50.0  # (87.5 + 12.5) / 2, c left out
-    assert result.level == 3
+    assert result.overall == 50.0 and result.level == 3  # (87.5 + 12.5) / 2, c left out
 
 
 def test_score_rounds_to_one_decimal():
     # a: (1 + 1 + 2) / 3 = 1.333 -> 33.3; b: (4 + 4) / 2 -> 100; c: 3 -> 75; overall (33.3 + 100 + 75) / 3 = 69.43
-    result = score(_small(), {"a1": 1, "a2": 1, "a3": 2, "b1": 4, "b2": 4, "c1": 3})
+    answers = {"a1": rating(1, 4), "a2": rating(1, 4), "a3": rating(2, 4), "b1": rating(4, 1), "b2": rating(4, 1),
+               "c1": rating(3, 3)}
+    result = score(_small(), answers)
     assert result.dimensions == {"a": 33.3, "b": 100.0, "c": 75.0}
-    assert result.overall == 69.4
-    assert result.level == 4
+    assert result.overall == 69.4 and result.level == 4
+
+
+def test_relevance_does_not_change_the_score():
+    low = {key: rating(2, 0) for key in ("a1", "a2", "a3", "b1", "b2", "c1")}
+    high = {key: rating(2, 4) for key in low}
+    assert score(_small(), low) == score(_small(), high)
 
 
 def test_all_zero_check_scores_zero_at_level_one():
-    result = score(V1, {item.key: 0 for item in V1.items})
+    result = score(V2, {item.key: rating(0, 0) for item in V2.items})
     assert set(result.dimensions.values()) == {0.0}
     assert result.overall == 0.0 and result.level == 1
 
 
 def test_only_no_answer_gives_no_score_and_no_level():
-    result = score(V1, {item.key: None for item in V1.items})
+    result = score(V2, {item.key: rating(None, None) for item in V2.items})
     assert set(result.dimensions.values()) == {None}
     assert result.overall is None and result.level is None
 
 
 def test_level_thresholds_are_inclusive():
-    assert V1.level_for(80.0).level == 5 and V1.level_for(79.9).level == 4 and V1.level_for(20.0).level == 2
+    assert V2.level_for(80.0).level == 5 and V2.level_for(79.9).level == 4 and V2.level_for(20.0).level == 2
 
 
-def test_a_value_off_the_scale_is_refused():
+@pytest.mark.parametrize("answer", [7, rating(7, 2), rating(2, 5), rating(-1, None)])
+def test_a_value_off_the_scale_is_refused(answer):
     with pytest.raises(ValueError):
-        score(_small(), {"a1": 7})
+        score(_small(), {"a1": answer})
 
 
-# --- taking a check over HTTP ---
+# --- gaps: relevance × (4 − implementation), only where both are given ---
 
-def _answers(value: str = "2", **overrides: str) -> dict[str, str]:
-    data = {f"q_{item.key}": value for item in V1.items}
-    data.update({f"q_{key}": v for key, v in overrides.items()})
-    return data
-
-
-def _start(client, case) -> Check:
-    response = client.post(f"/cases/{case.id}/checks")
-    assert response.status_code == 302 and "/checks/" in response.headers["Location"]
-    return db.session.scalar(select(Check).where(Check.case_id == case.id).order_by(Check.id.desc()))
-
-
-def _events(case, kind=None) -> list[CaseEvent]:
-    query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-    return list(db.session.scalars(query.where(CaseEvent.kind == kind) if kind else query))
+def test_gaps_rank_relevant_but_unimplemented_items_first():
+    answers = {
+        "a1": rating(0, 4),  # 16
+        "a2": rating(1, 2),  # 6
+        "a3": rating(2, 3),  # 6, more relevant than a2: before it
+        "b1": rating(None, 4),  # implementation "keine Angabe": no gap
+        "b2": rating(0, None),  # relevance "keine Angabe": no gap
+        "c1": rating(4, 4),  # fully implemented: 0, not a gap
+    }
+    found = gaps(_small(), answers)
+    assert [(g.item.key, g.value) for g in found] == [("a1", 16), ("a3", 6), ("a2", 6)]
+    assert gaps(_small(), answers, limit=1)[0].dimension.key == "a"
 
 
-def test_starting_twice_continues_the_open_draft(client, login, users):
+def test_gaps_of_an_all_zero_check_follow_relevance():
+    answers = {"a1": rating(0, 1), "a2": rating(0, 3), "a3": rating(0, 0), "b1": rating(0, 2), "b2": rating(0, 4),
+               "c1": rating(0, 3)}
+    assert [(g.item.key, g.value) for g in gaps(_small(), answers)] == [
+        ("b2", 16), ("a2", 12), ("c1", 12), ("b1", 8), ("a1", 4)]  # a3 is not relevant: no gap
+
+
+def test_v1_without_relevance_ranks_by_implementation():
+    assert [(g.item.key, g.value) for g in gaps(_small(relevance=False), {"a1": 3, "a2": 0, "b1": None})] == [
+        ("a2", 16), ("a1", 4)]
+
+
+def test_dma_score_is_the_mean_of_the_mapped_dimensions():
+    # digital_readiness <- a (50) and b (75): 62.5; automation_ai <- b; green <- c (None); the rest: nothing mapped
+    result = dma_scores(_small(), {"a": 50.0, "b": 75.0, "c": None})
+    assert result["digital_readiness"] == 62.5 and result["automation_ai"] == 75.0
+    assert result["green_digitalisation"] is None and result["digital_business_strategy"] is None
+
+
+# --- stored answers ---
+
+def test_merge_keeps_a_rating_given_earlier():
+    merged = ans.merge(V2, {"strategy_plan": rating(1, None)}, {"strategy_plan": {ans.RELEVANCE: 4}})
+    assert merged == {"strategy_plan": rating(1, 4)}
+    assert ans.is_complete(V2, merged, "strategy_plan")
+    assert not ans.is_complete(V2, {"strategy_plan": {ans.IMPLEMENTATION: 2}}, "strategy_plan")
+    assert ans.is_complete(V1, {"strategy_plan": None}, "strategy_plan")
+
+
+# --- versions: a check keeps its version, and a new version never changes old results ---
+
+def _completed_v1(case_id: int, answers: dict) -> Check:
+    result = score(V1, answers)
+    check = Check(case_id=case_id, questionnaire_version="v1", status="completed", answers=answers,
+                  scores=result.dimensions, overall_score=result.overall, level=result.level, completed_at=utcnow())
+    db.session.add(check)
+    db.session.commit()
+    return check
+
+
+def test_old_v1_results_are_unchanged_by_the_new_version(app, users):
+    from tests.factories import make_case
+
     case = make_case(users["scout"])
-    login("scout")
-    first = _start(client, case)
-    second = _start(client, case)
-    assert first.id == second.id and first.status == "draft" and first.questionnaire_version == "v1"
-    assert db.session.scalar(select(func.count(Check.id))) == 1
+    # strategy 4 -> 100, every other item 2 -> 50; overall (100 + 6 * 50) / 7 = 57.1, level 3 (v1's names)
+    answers = {item.key: 4 if item.key.startswith("strategy") else 2 for item in V1.items}
+    check = _completed_v1(case.id, answers)
+    db.session.expire_all()
+    stored = db.session.scalar(select(Check).where(Check.id == check.id))
+    assert stored.questionnaire_version == "v1" and stored.overall_score == 57.1 and stored.level == 3
+    assert score(qn.load(stored.questionnaire_version), stored.answers) == score(V1, answers)
+    assert stored.scores == score(V1, answers).dimensions
+    assert set(V2.items) != set(V1.items)  # v2 asks other questions: scoring under it would differ
 
 
-def test_form_shows_every_dimension_as_fieldset_with_no_answer_and_offers_the_move(client, login, users):
+def test_comparison_needs_the_same_version_and_computes_the_change(app, users):
+    from tests.factories import make_case
+
     case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    page = client.get(f"/checks/{check.id}").get_data(as_text=True)
-    for dimension in V1.dimensions:
-        assert f"{dimension.name}</legend>" in page
-    assert page.count('type="radio"') == 6 * len(V1.items)
-    assert "Keine Angabe" in page and "vollständig umgesetzt" in page
-    assert "Fall anschließend auf „Check durchgeführt“ setzen" in page
-
-
-def test_draft_keeps_answers_and_shows_them_again(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    response = client.post(f"/checks/{check.id}", data={"q_strategy_plan": "3", "q_customers_website": "na",
-                                                        "save": "1"}, follow_redirects=True)
-    assert "als Entwurf gespeichert" in response.get_data(as_text=True)
-    db.session.refresh(check)
-    assert check.answers == {"strategy_plan": 3, "customers_website": None} and check.status == "draft"
-    assert 'checked id="q_strategy_plan-3"' in client.get(f"/checks/{check.id}").get_data(as_text=True)
-
-
-def test_completing_with_open_questions_is_refused_and_lists_them(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    data = _answers()
-    del data["q_security_backup"], data["q_skills_training"]
-    response = client.post(f"/checks/{check.id}", data={**data, "complete": "1", "move_on": "y"})
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Der Check ist noch nicht vollständig: 2 Fragen sind offen" in page
-    assert "Noch offene Fragen" in page and "Unsere Daten werden regelmäßig automatisch gesichert" in page
-    db.session.refresh(check)
-    assert check.status == "draft" and check.completed_at is None and check.overall_score is None
-    assert len(check.answers) == len(V1.items) - 2  # the given answers are kept as a draft
-    assert _events(case, "check_completed") == []
-    assert db.session.get(Case, case.id).state == "contacted"
-
-
-def test_completing_with_move_on_scores_and_moves_the_case(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    # strategy all 4 -> 100; six other dimensions all 2 -> 50; overall (100 + 6 * 50) / 7 = 57.1 -> level 3
-    data = _answers("2", **{item.key: "4" for item in V1.dimensions[0].items})
-    response = client.post(f"/checks/{check.id}", data={**data, "complete": "1", "move_on": "y"},
-                           follow_redirects=True)
-    page = response.get_data(as_text=True)
-    assert "Der Digitalisierungscheck ist abgeschlossen." in page
-    assert "Der Fall steht jetzt auf „Check durchgeführt“." in page
-    assert "57,1 von 100 Punkten" in page and "Stufe 3 von 5: Anwender" in page
-    assert "Strategie und Geschäftsmodell" in page and "100,0" in page
-    db.session.refresh(check)
-    assert check.status == "completed" and check.completed_at is not None
-    assert check.overall_score == 57.1 and check.level == 3
-    assert check.scores["strategy"] == 100.0 and check.scores["security"] == 50.0
-    assert db.session.get(Case, case.id).state == "check_done"
-    kinds = [(e.kind, e.to_state) for e in _events(case) if e.kind in ("check_completed", "moved")]
-    assert kinds[-2:] == [("check_completed", None), ("moved", "check_done")]
-    completed = _events(case, "check_completed")[0]
-    assert completed.data == {"check_id": check.id, "overall": 57.1, "level": 3}
-    assert "57,1 von 100 Punkten" in completed.text
-
-
-def test_completing_without_move_on_leaves_the_case_where_it_is(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    client.post(f"/checks/{check.id}", data={**_answers("0"), "complete": "1"})
-    db.session.refresh(check)
-    assert check.status == "completed" and check.overall_score == 0.0 and check.level == 1
-    assert db.session.get(Case, case.id).state == "contacted"
-    assert len(_events(case, "check_completed")) == 1 and _events(case, "moved") == []
-
-
-def test_another_scout_may_take_the_check_but_is_not_offered_the_move(client, login, users):
-    case = make_case(users["scout"])
-    login("scout2")
-    check = _start(client, case)
-    assert "Fall anschließend" not in client.get(f"/checks/{check.id}").get_data(as_text=True)
-    client.post(f"/checks/{check.id}", data={**_answers("na"), "complete": "1", "move_on": "y"})
-    db.session.refresh(check)
-    assert check.status == "completed" and check.overall_score is None
-    assert db.session.get(Case, case.id).state == "contacted"
-
-
-def test_an_answer_off_the_scale_is_refused_and_nothing_saved(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    response = client.post(f"/checks/{check.id}", data={**_answers(strategy_plan="7"), "complete": "1"})
-    assert "Keine gültige Auswahl" in response.get_data(as_text=True)
-    db.session.refresh(check)
-    assert check.status == "draft" and check.answers == {}
-
-
-def test_completed_check_opens_its_result_and_a_draft_has_none(client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    assert client.get(f"/checks/{check.id}/result").headers["Location"].endswith(f"/checks/{check.id}")
-    client.post(f"/checks/{check.id}", data={**_answers(), "complete": "1"})
-    assert client.get(f"/checks/{check.id}").headers["Location"].endswith(f"/checks/{check.id}/result")
-    assert client.get("/checks/99999").status_code == 404
-    assert client.post("/cases/99999/checks").status_code == 404
-
-
-def _panel(app, case) -> str:
-    # A fresh app context: the fixture's context (and its `g`, where Flask-Login caches the user) stays clean.
-    with app.app_context(), app.test_request_context():
-        return render_template("checks/_case_panel.html", case=case, items=checks_for_case(case.id), can_edit=True)
-
-
-def test_case_panel_lists_checks_and_offers_start_or_continue(app, client, login, users):
-    case = make_case(users["scout"])
-    empty = _panel(app, case)
-    assert "Noch kein Check." in empty and "Check beginnen" in empty
-    login("scout")
-    check = _start(client, case)
-    panel = _panel(app, case)
-    assert "Entwurf vom" in panel and "Check fortsetzen" in panel and f"/checks/{check.id}" in panel
-    client.post(f"/checks/{check.id}", data={**_answers(), "complete": "1"})
-    done = _panel(app, case)
-    assert "50,0 Punkte, Reifegrad 3 (Anwender)" in done and "Neuen Check beginnen" in done
-
-
-def test_a_check_completed_meanwhile_is_not_completed_twice(app, client, login, users):
-    case = make_case(users["scout"])
-    login("scout")
-    check = _start(client, case)
-    with app.app_context():  # a second tablet loads the draft in its own session
-        stale = db.session.get(Check, check.id)
-        stale_answers = stale.answers
-    client.post(f"/checks/{check.id}", data={**_answers("4"), "complete": "1"})
-    assert stale.status == "draft" and stale_answers == {}
-    with pytest.raises(services.AlreadyCompleted):
-        services.complete(stale, case, users["scout2"], {item.key: 0 for item in V1.items}, move_on=False)
-    db.session.refresh(check)
-    assert check.overall_score == 100.0 and len(_events(case, "check_completed")) == 1
+    first = _completed_v1(case.id, {item.key: 1 for item in V1.items})  # 25 everywhere
+    later = _completed_v1(case.id, {item.key: 3 if item.key.startswith("security") else 1 for item in V1.items})
+    comparison = comparison_for([later, first])
+    assert comparison.first.id == first.id and comparison.latest.id == later.id
+    changes = {row.key: row.change for row in comparison.rows}
+    assert changes["security"] == 50.0 and changes["strategy"] == 0.0
+    assert comparison.overall_change == round(later.overall_score - 25.0, 1)
+    other = Check(case_id=case.id, questionnaire_version="v2", status="completed", scores={}, answers={})
+    with pytest.raises(ValueError):
+        compare(first, other)

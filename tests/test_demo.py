@@ -1,6 +1,7 @@
 """Demo data: idempotent, realistic, every state backed by its records; bulk data for benchmarks."""
 
 import re
+from datetime import datetime, time
 
 from sqlalchemy import delete, func, select
 
@@ -13,7 +14,11 @@ from app.checks.models import Check
 from app.demo import DEMO_PASSWORD, seed_bulk, seed_demo_data
 from app.extensions import db
 from app.partners.models import Referral
-from app.timeutil import utcnow
+from app.scheduling.calendar import add_business_days
+from app.scheduling.dispatch import dispatch_once
+from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
+from app.scheduling.reminders import end_of_day
+from app.timeutil import BERLIN, utcnow
 from app.workshops.models import Attendance, Workshop
 
 
@@ -77,19 +82,69 @@ def test_demo_accounts_and_businesses_look_real_but_reach_nobody(app):
 
 def test_demo_timelines_are_backdated_and_in_order(app):
     _fresh_demo()
+    now = utcnow()
     opened = db.session.scalars(select(Case.opened_at)).all()
     assert (max(opened) - min(opened)).days > 150
-    case = db.session.scalar(select(Case).where(Case.state == "implemented").limit(1))
-    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                .order_by(CaseEvent.created_at, CaseEvent.id)).all()
-    assert events[0].kind == "opened" and events[-1].to_state == "implemented"
-    assert events[0].created_at == case.opened_at and events[-1].created_at == case.state_changed_at
-    assert [e.to_state for e in events if e.kind == "moved"][0] == "check_done"
-    due = db.session.scalars(select(Case.next_due_at).where(Case.next_due_at.is_not(None))).all()
-    now = utcnow()
-    assert any(d < now for d in due) and any(d > now for d in due)
+    events_of: dict[int, list[CaseEvent]] = {}
+    for event in db.session.scalars(select(CaseEvent).order_by(CaseEvent.created_at, CaseEvent.id)):
+        events_of.setdefault(event.case_id, []).append(event)
+    for case in db.session.scalars(select(Case)):
+        events = events_of[case.id]
+        moves = [e for e in events if e.kind == "moved"]
+        assert events[0].kind == "opened" and events[0].created_at == case.opened_at
+        assert all(e.created_at <= now for e in events)
+        if moves:
+            assert moves[-1].to_state == case.state and moves[-1].created_at == case.state_changed_at
+            assert moves[0].to_state in ("check_done", "withdrawn")
+        # What the rules noted on a move carries the time of that move.
+        move_times = {m.created_at for m in moves}
+        assert all(e.created_at in move_times for e in events if e.kind in ("follow_ups_cancelled", "email_cancelled"))
     workshops = db.session.scalars(select(Workshop.starts_at)).all()
     assert any(w < now for w in workshops) and any(w > now for w in workshops)
+
+
+def test_demo_follow_ups_look_as_if_the_rules_had_run_back_then(app):
+    _fresh_demo()
+    now = utcnow()
+    move_times = {(e.case_id, e.created_at) for e in db.session.scalars(select(CaseEvent).where(
+        CaseEvent.kind == "moved"))}
+    delays = {r.id: r.delay_days for r in db.session.scalars(select(FollowUpRule))}
+    by_rule = db.session.scalars(select(Reminder).where(Reminder.rule_id.is_not(None))).all()
+    assert by_rule and all((r.case_id, r.created_at) in move_times for r in by_rule)
+    assert all(r.due_at == add_business_days(r.created_at, delays[r.rule_id]) for r in by_rule)
+    mails = db.session.scalars(select(OutboxMessage)).all()
+    assert mails and all((m.case_id, m.created_at) in move_times for m in mails)
+    sent = [m for m in mails if m.status == "sent"]
+    assert sent and all(m.due_at <= m.sent_at <= now for m in sent)
+    consenting = set(db.session.scalars(select(Case.id).join(Business).where(Business.email_consent)))
+    assert all(m.case_id in consenting for m in sent if m.audience == "business")
+    assert any(m.status == "cancelled" for m in mails)
+
+
+def test_demo_has_reminders_due_overdue_and_ahead_and_mails_to_send(app):
+    _fresh_demo()
+    now = utcnow()
+    start_of_today = datetime.combine(now.astimezone(BERLIN).date(), time(0), tzinfo=BERLIN)
+    due = db.session.scalars(select(Reminder.due_at).where(Reminder.state == "open")).all()
+    assert sum(d < start_of_today for d in due) >= 3  # overdue
+    assert sum(start_of_today <= d < end_of_day(now) for d in due) >= 3  # due today
+    assert sum(d >= end_of_day(now) for d in due) >= 10  # in the coming days
+    assert db.session.scalar(select(func.count()).where(Reminder.state == "done")) > 0
+    # Every case's next follow-up is its earliest open reminder.
+    earliest = dict(db.session.execute(select(Reminder.case_id, func.min(Reminder.due_at))
+                                       .where(Reminder.state == "open").group_by(Reminder.case_id)).all())
+    assert {c.id: c.next_due_at for c in db.session.scalars(select(Case))} == {
+        c: earliest.get(c) for c in db.session.scalars(select(Case.id))}
+    due_mails = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status == "pending", OutboxMessage.due_at <= now))
+    assert due_mails >= 5
+
+
+def test_demo_mails_due_are_delivered_by_one_dispatcher_pass(app, smtp_server):
+    _fresh_demo()
+    stats = dispatch_once()
+    assert stats.sent >= 5 and stats.failed == 0
+    assert len(smtp_server.messages) == stats.sent
 
 
 def test_seed_bulk_creates_the_cases_asked_for(app, users):

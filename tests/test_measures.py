@@ -1,4 +1,4 @@
-"""Measures on a case: validation (description, status, date), and the move to "implemented"."""
+"""Measures on a case: validation (description, status, date), status changes, and the move to "implemented"."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from app.cases.measures import measures_for_case, today_in_germany
 from app.cases.models import Case, CaseEvent, Measure
 from app.extensions import db
 from app.reference.models import Topic
-from tests.factories import bring_to, make_case
+from tests.factories import add_measure, bring_to, make_case
 
 
 def _count(model) -> int:
@@ -85,3 +85,77 @@ def test_case_workers_only(client, login, users):
     login("admin")
     assert client.post(f"/cases/{case.id}/measures", data=_form()).status_code == 403
     assert _count(Measure) == 0
+
+
+# --- statuses: suggested, planned, in progress, implemented (with its date), dropped ---
+
+def _status(client, measure, **data):
+    return client.post(f"/measures/{measure.id}/status", data=data)
+
+
+def test_the_case_page_offers_a_status_change_per_measure(client, login, users):
+    case = bring_to(make_case(users["scout"]), "check_done", users["scout"])
+    measure = add_measure(case, "suggested")
+    login("scout")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'action="/measures/{measure.id}/status"' in page and f'id="status-{measure.id}"' in page
+    assert '<option value="suggested" selected>vorgeschlagen</option>' in page and "Status ändern" in page
+
+
+def test_implemented_needs_a_date_and_nothing_changes_without_it(client, login, users):
+    case = make_case(users["scout"])
+    measure = add_measure(case, "planned")
+    login("scout")
+    response = _status(client, measure, status="implemented", implemented_on="")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Bitte geben Sie das Datum ein, an dem die Maßnahme umgesetzt wurde." in page
+    tomorrow = (today_in_germany() + timedelta(days=1)).isoformat()
+    assert "nicht in der Zukunft" in _status(client, measure, status="implemented",
+                                             implemented_on=tomorrow).get_data(as_text=True)
+    assert _status(client, measure, status="finished", implemented_on="").status_code == 422
+    db.session.refresh(measure)
+    assert measure.status == "planned" and measure.implemented_on is None
+    assert db.session.scalar(select(func.count()).where(CaseEvent.kind == "measure_recorded")) == 0
+
+
+def test_status_change_is_saved_with_its_date_and_written_to_the_timeline(client, login, users):
+    case = make_case(users["scout"])
+    measure = add_measure(case, "suggested")
+    login("scout")
+    day = today_in_germany() - timedelta(days=2)
+    response = _status(client, measure, status="implemented", implemented_on=day.isoformat())
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#measure-{measure.id}")
+    db.session.refresh(measure)
+    assert measure.status == "implemented" and measure.implemented_on == day
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "measure_recorded"))
+    assert "von „vorgeschlagen“ auf „umgesetzt“ geändert" in event.text
+    assert event.data == {"measure_id": measure.id, "status": "implemented", "previous": "suggested"}
+    # dropped again: the date no longer applies
+    _status(client, measure, status="dropped", implemented_on=day.isoformat())
+    db.session.refresh(measure)
+    assert measure.status == "dropped" and measure.implemented_on is None
+
+
+def test_the_implemented_guard_needs_an_implemented_measure(client, login, users):
+    case = bring_to(make_case(users["scout"]), "check_done", users["scout"])
+    measure = add_measure(case, "suggested")
+    add_measure(case, "in_progress")
+    login("scout")
+    refused = client.post(f"/cases/{case.id}/move", data={"target": "implemented", "version": case.version})
+    assert refused.status_code == 422
+    assert "Es ist keine umgesetzte Maßnahme erfasst." in refused.get_data(as_text=True)
+    assert db.session.get(Case, case.id).state == "check_done"
+    _status(client, measure, status="implemented", implemented_on=today_in_germany().isoformat())
+    db.session.refresh(case)
+    moved = client.post(f"/cases/{case.id}/move", data={"target": "implemented", "version": case.version})
+    assert moved.status_code == 302 and db.session.get(Case, case.id).state == "implemented"
+
+
+def test_status_change_is_for_case_workers_only(client, login, users):
+    case = make_case(users["scout"])
+    measure = add_measure(case, "planned")
+    login("admin")
+    assert _status(client, measure, status="dropped").status_code == 403
+    db.session.refresh(measure)
+    assert measure.status == "planned"

@@ -1,15 +1,16 @@
-"""Recording measures (Maßnahmen) on a case."""
+"""Recording measures (Maßnahmen) on a case and changing their status."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
-from app.cases.models import Case
+from app.cases.models import Case, Measure
 from app.cases.records import RecordForm, announce, int_or_none
 from app.cases.workflow import MoveRefused
 from app.extensions import db
@@ -20,6 +21,11 @@ bp = Blueprint("measures", __name__)
 @bp.app_template_global()
 def measure_status_label(status: str) -> str:
     return str(measures.STATUS_LABELS.get(status, status))
+
+
+@bp.app_context_processor
+def measure_statuses() -> dict:
+    return {"MEASURE_STATUSES": list(measures.STATUS_LABELS)}
 
 
 class MeasureForm(RecordForm):
@@ -61,3 +67,35 @@ def new(case_id: int):
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("measures/record.html", form=form, case=case,
                            recorded=measures.measures_for_case(case.id))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=list(measures.STATUS_LABELS.items()))
+    implemented_on = DateField(_l("Implemented on"), validators=[Optional()])
+
+    def validate_implemented_on(self, field) -> None:
+        try:
+            measures.check_implemented_on(self.status.data, field.data)
+        except measures.MeasureError as error:
+            raise ValidationError(error.message) from error
+
+
+@bp.route("/measures/<int:measure_id>/status", methods=["GET", "POST"])
+@access(*CASE_WORKERS)
+def change_status(measure_id: int):
+    """Change a measure's status (suggested, planned, in progress, implemented with its date, dropped)."""
+    measure = db.get_or_404(Measure, measure_id)
+    case = db.get_or_404(Case, measure.case_id)
+    form = StatusForm(obj=measure)
+    if form.validate_on_submit():
+        try:
+            changed = measures.change_status(measure, case, current_user, form.status.data, form.implemented_on.data)
+        except measures.MeasureError as error:
+            form[error.field].errors.append(error.message)
+        else:
+            if changed:
+                flash(_("The status of the measure is now “%(status)s”.",
+                        status=measures.STATUS_LABELS[measure.status]), "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor=f"measure-{measure.id}"))
+    status = 422 if form.errors else 200
+    return render_template("measures/status.html", form=form, case=case, measure=measure), status

@@ -40,7 +40,9 @@ def open_business_case(business: Business, owner: User, actor: User) -> Case:
     case = workflow.open_case(Case(business_id=business.id, owner_id=owner.id))
     db.session.add(case)
     db.session.flush()
-    add_event(case, "opened", actor, to_state=case.state)
+    opened = add_event(case, "opened", actor, to_state=case.state)
+    db.session.flush()
+    workflow.record_opening(case, opened)
     db.session.commit()
     return case
 

@@ -13,6 +13,7 @@ from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
 from app.cases.models import Business, Case
 from app.cases.panels import panels_for
 from app.extensions import db
+from app.scheduling.panel import follow_ups_for
 from app.timeutil import utcnow
 
 bp = Blueprint("cases", __name__)
@@ -46,7 +47,7 @@ def _render_case(case: Case, note_form: NoteForm, status: int = 200,
     return render_template(
         "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
         retry=retry, note_form=note_form, channel_labels=CHANNEL_LABELS,
-        panels=panels_for(case),
+        panels=panels_for(case), followups=follow_ups_for(case),
     ), status
 
 

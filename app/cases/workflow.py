@@ -183,6 +183,16 @@ def options(case: Case, user: User) -> list[Option]:
     ]
 
 
+# Not in MOVES: how every case enters the pipeline; its effects run like a move's (follow-up rules).
+OPENING = Move("open", "", INITIAL, _OWNER_OR_LEAD)
+
+
+def record_opening(case: Case, entry: CaseEvent) -> None:
+    """Run the move effects for a new case entering its first state (its "opened" timeline entry)."""
+    for effect in _effects:
+        effect(case, OPENING, entry)
+
+
 def open_case(case: Case) -> Case:
     """Give a new case its initial state (the only other place a state is set)."""
     case._state = INITIAL

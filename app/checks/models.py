@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
 
+FIRST = "t0"  # the first check of a case, before support
+RECHECK = "t1"  # a later check of the same case, with the first one's questionnaire version
+
 
 class Check(db.Model):
     __tablename__ = "checks"
@@ -18,8 +21,11 @@ class Check(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     # A check keeps the version it was taken with; a new version never changes old results.
     questionnaire_version: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(2), default=FIRST, server_default=FIRST)  # t0 | t1
     status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | completed
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The step to resume at: 1..number of dimensions, then one more for the review.
+    current_step: Mapped[int] = mapped_column(default=1, server_default="1")
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     overall_score: Mapped[float | None]
     level: Mapped[int | None]

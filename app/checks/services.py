@@ -1,4 +1,8 @@
-"""Taking a check for a case: start or continue a draft, save answers, complete and score it."""
+"""Taking a check for a case: start (or a re-check), save each step, complete and score it.
+
+Nothing here reads the request or the signed-in user from Flask: the actor is passed in, and may
+be None when the business fills in the check itself through a link (app.checks.self_check).
+"""
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -7,13 +11,13 @@ from sqlalchemy import select, update
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import record_milestone
+from app.checks import answers as ans
 from app.checks import questionnaire as qn
-from app.checks.models import Check
+from app.checks.comparison import compare
+from app.checks.models import FIRST, RECHECK, Check
 from app.checks.scoring import score
 from app.extensions import db
 from app.timeutil import utcnow
-
-Answers = dict[str, int | None]
 
 
 class AlreadyCompleted(Exception):
@@ -21,7 +25,7 @@ class AlreadyCompleted(Exception):
 
 
 class IncompleteCheck(Exception):
-    """Completing needs an answer to every question ("keine Angabe" counts as one)."""
+    """Completing needs both ratings of every item ("keine Angabe" counts as an answer)."""
 
     def __init__(self, missing: list[qn.Item]) -> None:
         super().__init__(", ".join(item.key for item in missing))
@@ -32,6 +36,11 @@ def questionnaire_of(check: Check) -> qn.Questionnaire:
     return qn.load(check.questionnaire_version)
 
 
+def review_step(questionnaire: qn.Questionnaire) -> int:
+    """Steps are 1..n for the n dimensions, then the review (n + 1)."""
+    return len(questionnaire.dimensions) + 1
+
+
 def checks_for_case(case_id: int) -> list[Check]:
     """The case's checks, newest first (for the case page)."""
     return list(db.session.scalars(
@@ -39,42 +48,84 @@ def checks_for_case(case_id: int) -> list[Check]:
     ))
 
 
-def start_or_continue(case: Case, actor: User) -> Check:
-    """The case's open draft, or a new one with the current questionnaire. Commits."""
-    draft = db.session.scalar(
-        select(Check).where(Check.case_id == case.id, Check.status == "draft").order_by(Check.id.desc()).limit(1)
+def first_check(case_id: int) -> Check | None:
+    """The case's first completed check (T0): a re-check takes its questionnaire version."""
+    return db.session.scalar(select(Check).where(Check.case_id == case_id, Check.status == "completed")
+                             .order_by(Check.completed_at, Check.id).limit(1))
+
+
+def open_draft(case_id: int) -> Check | None:
+    """The case's open (not completed) check, if there is one."""
+    return db.session.scalar(
+        select(Check).where(Check.case_id == case_id, Check.status == "draft").order_by(Check.id.desc()).limit(1)
     )
+
+
+def new_draft(case: Case, actor: User | None) -> Check:
+    """A new, unsaved draft: the current questionnaire, or T0's for a re-check."""
+    first = first_check(case.id)
+    version = first.questionnaire_version if first else qn.CURRENT_VERSION
+    return Check(case_id=case.id, questionnaire_version=version,
+                 kind=RECHECK if first else FIRST, status="draft", answers={}, scores={}, current_step=1,
+                 created_by_id=actor.id if actor else None, started_at=utcnow())
+
+
+def start_or_continue(case: Case, actor: User | None) -> Check:
+    """The case's open draft, or a new one: the current questionnaire, or T0's for a re-check. Commits."""
+    draft = open_draft(case.id)
     if draft is None:
-        draft = Check(case_id=case.id, questionnaire_version=qn.CURRENT_VERSION, status="draft", answers={},
-                      scores={}, created_by_id=actor.id, started_at=utcnow())
+        draft = new_draft(case, actor)
         db.session.add(draft)
         db.session.commit()
     return draft
 
 
-def missing_items(questionnaire: qn.Questionnaire, answers: Answers) -> list[qn.Item]:
-    return [item for item in questionnaire.items if item.key not in answers]
+def missing_items(questionnaire: qn.Questionnaire, answers: ans.Answers) -> list[qn.Item]:
+    return [item for item in questionnaire.items if not ans.is_complete(questionnaire, answers, item.key)]
 
 
-def save_draft(check: Check, answers: Answers) -> None:
-    """Keep the answers given so far (a tablet may lose its connection). Commits."""
-    check.answers = {**check.answers, **answers}
-    db.session.commit()
+def open_items_by_step(questionnaire: qn.Questionnaire, answers: ans.Answers) -> list[tuple[int, qn.Item]]:
+    """The items not fully answered, each with the step that asks it (for links from the review)."""
+    return [(step, item) for step, dimension in enumerate(questionnaire.dimensions, 1) for item in dimension.items
+            if not ans.is_complete(questionnaire, answers, item.key)]
 
 
-def complete(check: Check, case: Case, actor: User, answers: Answers, move_on: bool) -> str | None:
-    """Score and complete the check, write the timeline and perhaps move the case.
+def answered_per_dimension(questionnaire: qn.Questionnaire, answers: ans.Answers) -> dict[str, int]:
+    """How many items of each dimension are fully answered (for the step list and the review)."""
+    return {d.key: sum(ans.is_complete(questionnaire, answers, item.key) for item in d.items)
+            for d in questionnaire.dimensions}
 
-    Raises IncompleteCheck (after saving the answers as a draft) when a question is open.
-    Returns why the offered move did not happen, if it did not. Commits once.
+
+def save_step(check: Check, answers: ans.Answers, resume_at: int | None) -> None:
+    """Keep the answers given so far and, when given, the step to resume at. Commits.
+
+    The background save passes no step: a late one must not move the resume point back after the
+    step's own POST has moved it on. The conditional UPDATE refuses a check completed meanwhile.
     """
     questionnaire = questionnaire_of(check)
-    merged = {**check.answers, **answers}
-    missing = missing_items(questionnaire, merged)
+    ans.validate(questionnaire, answers)
+    values = {"answers": ans.merge(questionnaire, check.answers, answers)}
+    if resume_at is not None:
+        values["current_step"] = min(max(resume_at, 1), review_step(questionnaire))
+    saved = db.session.execute(update(Check).where(Check.id == check.id, Check.status == "draft").values(**values))
+    if saved.rowcount != 1:
+        db.session.rollback()
+        raise AlreadyCompleted()
+    db.session.commit()
+    db.session.refresh(check)
+
+
+def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str | None:
+    """Score and complete the check, write the timeline and perhaps move the case.
+
+    Raises IncompleteCheck when an item is not fully answered. Returns why the offered move did
+    not happen, if it did not. Commits once.
+    """
+    questionnaire = questionnaire_of(check)
+    missing = missing_items(questionnaire, check.answers)
     if missing:
-        save_draft(check, answers)
         raise IncompleteCheck(missing)
-    result = score(questionnaire, merged)
+    result = score(questionnaire, check.answers)
     # Claim the draft with a conditional UPDATE, so that two people completing it at once
     # cannot both write a result and a timeline entry.
     claimed = db.session.execute(update(Check).where(Check.id == check.id, Check.status == "draft")
@@ -82,14 +133,26 @@ def complete(check: Check, case: Case, actor: User, answers: Answers, move_on: b
     if claimed.rowcount != 1:
         db.session.rollback()
         raise AlreadyCompleted()
-    check.answers = merged
+    db.session.refresh(check)
     check.scores = result.dimensions
     check.overall_score = result.overall
     check.level = result.level
+    text = completion_text(questionnaire, result.overall, result.level)
+    first = first_check(case.id) if check.kind == RECHECK else None
+    if first is not None and first.id != check.id:
+        change = compare(first, check).overall_change
+        if change is not None:
+            text += " " + _("Change since the first check: %(change)s points.", change=signed(change))
     return record_milestone(
-        case, "check_completed", actor, completion_text(questionnaire, result.overall, result.level),
-        target="check_done", move_on=move_on, check_id=check.id, overall=result.overall, level=result.level,
+        case, "check_completed", actor, text, target="check_done", move_on=move_on, check_id=check.id,
+        overall=result.overall, level=result.level,
     )
+
+
+def signed(value: float) -> str:
+    """A change the German way with its sign: +12,5 or −3,0 (a real minus sign)."""
+    text = format_decimal(abs(value), "0.0")
+    return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else f"±{text}")
 
 
 def completion_text(questionnaire: qn.Questionnaire, overall: float | None, level: int | None) -> str:

@@ -1,17 +1,20 @@
-"""Taking a check and showing its result."""
+"""Taking a check step by step (scout mode on a tablet), saving in the background, and its result."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import CASE_WORKERS, access
+from app.cases import measures
 from app.cases.models import Case
 from app.cases.records import announce
 from app.cases.workflow import MoveRefused
-from app.checks import services
-from app.checks.forms import check_form_class, initial_data
+from app.checks import self_check, services
+from app.checks.comparison import comparison_for
+from app.checks.forms import ReviewForm, TakeOverForm, initial_data, step_form_class
 from app.checks.models import Check
+from app.checks.results import result_page
 from app.extensions import db
 
 bp = Blueprint("checks", __name__)
@@ -23,67 +26,196 @@ def score_filter(value: float | None) -> str:
     return "–" if value is None else format_decimal(value, "0.0")
 
 
+@bp.app_template_filter("signed")
+def signed_filter(value: float | None) -> str:
+    """A change with its sign (+12,5 / −3,0); a dash when there is none."""
+    return "–" if value is None else services.signed(value)
+
+
 @bp.app_template_global()
 def check_level_name(check: Check) -> str:
     return services.questionnaire_of(check).level_name(check.level)
 
 
+@bp.app_template_global()
+def check_comparison(checks: list[Check]):
+    """The first check beside the latest re-check of a case's checks (already loaded), or None."""
+    return comparison_for(checks)
+
+
+def destination(go: str | None, step: int, review: int) -> int | None:
+    """Where a step's button leads: a step number, or None for the case page."""
+    if go == "case":
+        return None
+    if go == "back":
+        return max(1, step - 1)
+    if go and go.startswith("step-") and go[5:].isdigit():
+        return min(max(1, int(go[5:])), review)
+    return min(step + 1, review)
+
+
 @bp.post("/cases/<int:case_id>/checks")
 @access(*CASE_WORKERS)
 def start(case_id: int):
-    """Start a check for the case, or continue its open draft."""
+    """Start a check (or a re-check) for the case, or continue its open draft where it was left."""
     case = db.get_or_404(Case, case_id)
     check = services.start_or_continue(case, current_user)
-    return redirect(url_for("checks.take", check_id=check.id))
+    return redirect(url_for("checks.step", check_id=check.id, step=check.current_step))
 
 
-@bp.route("/checks/<int:check_id>", methods=["GET", "POST"])
+@bp.app_template_global()
+def self_check_refusal(case: Case) -> str | None:
+    """Why no self-check link can be emailed to the case's business (shown beside the button), or None."""
+    return self_check.why_not(case)
+
+
+@bp.post("/cases/<int:case_id>/self-check")
+@access(*CASE_WORKERS)
+def send_self_check(case_id: int):
+    """Email the business a signed link to fill in the check itself (only with its consent to emails)."""
+    case = db.get_or_404(Case, case_id)
+    try:
+        self_check.send_link(case, current_user)
+    except self_check.NotSent as refused:
+        flash(_("No self-check link was sent: %(reason)s", reason=str(refused)), "error")
+    else:
+        flash(_("The self-check link will be emailed to %(email)s.", email=case.business.email), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="checks-panel-heading"))
+
+
+@bp.get("/checks/<int:check_id>")
 @access(*CASE_WORKERS)
 def take(check_id: int):
-    """Fill in the check (works on a tablet); save a draft or complete it."""
+    """Resume a check at the step where it was left (its result once it is completed)."""
+    check = db.get_or_404(Check, check_id)
+    if check.status == "completed":
+        return redirect(url_for("checks.result", check_id=check.id))
+    return redirect(url_for("checks.step", check_id=check.id, step=check.current_step))
+
+
+def _context(check: Check, case: Case, step: int) -> dict:
+    questionnaire = services.questionnaire_of(check)
+    return {
+        "check": check, "case": case, "questionnaire": questionnaire, "step": step,
+        "review": services.review_step(questionnaire), "public": False,
+        "step_url": lambda n: url_for("checks.step", check_id=check.id, step=n),
+        "autosave_url": lambda n: url_for("checks.autosave", check_id=check.id, step=n),
+        "answered": services.answered_per_dimension(questionnaire, check.answers),
+        "case_url": url_for("cases.show", case_id=case.id),
+    }
+
+
+@bp.route("/checks/<int:check_id>/steps/<int:step>", methods=["GET", "POST"])
+@access(*CASE_WORKERS)
+def step(check_id: int, step: int):
+    """One dimension of the check per step (the last step reviews and completes); each POST saves."""
     check = db.get_or_404(Check, check_id)
     if check.status == "completed":
         return redirect(url_for("checks.result", check_id=check.id))
     case = db.get_or_404(Case, check.case_id)
-    questionnaire = services.questionnaire_of(check)
-    form_class = check_form_class(questionnaire)
+    context = _context(check, case, step)
+    if not 1 <= step <= context["review"]:
+        return redirect(url_for("checks.step", check_id=check.id, step=check.current_step))
+    if step == context["review"]:
+        return _review(check, case, context)
+    form_class = step_form_class(context["questionnaire"], step)
     form = form_class() if request.method == "POST" else form_class(data=initial_data(check.answers))
-    form.offer_move(case, current_user, "check_done")
-    missing = []
     if form.validate_on_submit():
-        if form.complete.data:
-            before = case.state
-            try:
-                problem = services.complete(check, case, current_user, form.answers(), form.wants_move)
-            except services.IncompleteCheck as incomplete:
-                missing = incomplete.missing
-                flash(_("The check is not complete yet: %(count)d questions are open (see below). "
-                        "Your answers are saved as a draft.", count=len(missing)), "error")
-            except services.AlreadyCompleted:
-                flash(_("This check was completed meanwhile by someone else."), "warning")
-                return redirect(url_for("checks.result", check_id=check_id))
-            except MoveRefused as refused:
-                flash(refused.message, "error")
-            else:
-                flash(_("The digitalisation check is completed."), "success")
-                announce(case, before, "check_done", form.wants_move, problem)
-                return redirect(url_for("checks.result", check_id=check.id))
+        target = destination(request.form.get("go"), step, context["review"])
+        try:
+            services.save_step(check, form.answers(), step if target is None else target)
+        except services.AlreadyCompleted:
+            flash(_("This check was completed meanwhile by someone else."), "warning")
+            return redirect(url_for("checks.result", check_id=check.id))
+        if target is None:
+            flash(_("Your answers are saved. You can continue the check later from the case."), "success")
+            return redirect(context["case_url"])
+        return redirect(url_for("checks.step", check_id=check.id, step=target))
+    status = 422 if form.errors else 200
+    return render_template("checks/step.html", form=form, **context), status
+
+
+def _review(check: Check, case: Case, context: dict):
+    form = ReviewForm()
+    form.offer_move(case, current_user, "check_done")
+    status = 200
+    if form.validate_on_submit():
+        go = request.form.get("go")
+        if go != "complete":
+            target = destination(go, context["step"], context["review"])
+            return redirect(context["case_url"] if target is None else url_for("checks.step", check_id=check.id,
+                                                                                step=target))
+        before = case.state
+        try:
+            problem = services.complete(check, case, current_user, form.wants_move)
+        except services.IncompleteCheck as incomplete:
+            flash(ngettext("The check is not complete yet: %(num)d question is open (see below).",
+                           "The check is not complete yet: %(num)d questions are open (see below).",
+                           len(incomplete.missing)), "error")
+            status = 422
+        except services.AlreadyCompleted:
+            flash(_("This check was completed meanwhile by someone else."), "warning")
+            return redirect(url_for("checks.result", check_id=check.id))
+        except MoveRefused as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
+            status = 409
         else:
-            services.save_draft(check, form.answers())
-            flash(_("Your answers are saved as a draft."), "success")
-            return redirect(url_for("checks.take", check_id=check.id))
-    return render_template("checks/take.html", form=form, check=check, case=case, questionnaire=questionnaire,
-                           missing={item.key for item in missing}, missing_items=missing)
+            flash(_("The digitalisation check is completed."), "success")
+            announce(case, before, "check_done", form.wants_move, problem)
+            return redirect(url_for("checks.result", check_id=check.id))
+    missing = services.open_items_by_step(context["questionnaire"], check.answers)
+    return render_template("checks/review.html", form=form, missing=missing, **context), status
+
+
+@bp.post("/checks/<int:check_id>/steps/<int:step>/autosave")
+@access(*CASE_WORKERS)
+def autosave(check_id: int, step: int):
+    """Save one step's answers in the background (the page's script sends them on every change)."""
+    check = db.get_or_404(Check, check_id)
+    questionnaire = services.questionnaire_of(check)
+    if not 1 <= step < services.review_step(questionnaire):
+        return jsonify(saved=False), 404
+    form = step_form_class(questionnaire, step)()
+    if not form.validate_on_submit():
+        return jsonify(saved=False, errors=form.errors), 422
+    try:
+        services.save_step(check, form.answers(), resume_at=None)
+    except services.AlreadyCompleted:
+        return jsonify(saved=False, completed=True), 409
+    return jsonify(saved=True, answered=services.answered_per_dimension(questionnaire, check.answers))
 
 
 @bp.get("/checks/<int:check_id>/result")
 @access(*CASE_WORKERS)
 def result(check_id: int):
-    """The check's result: overall score, maturity level and each dimension's score."""
+    """The result: chart and table per dimension, level, the top gaps with measures, workshops and partners."""
     check = db.get_or_404(Check, check_id)
     if check.status != "completed":
         flash(_("This check is not completed yet."), "info")
         return redirect(url_for("checks.take", check_id=check.id))
     case = db.get_or_404(Case, check.case_id)
-    return render_template("checks/result.html", check=check, case=case,
-                           questionnaire=services.questionnaire_of(check))
+    return render_template("checks/result.html", form=TakeOverForm(formdata=None), **result_page(check, case))
+
+
+@bp.post("/checks/<int:check_id>/measures")
+@access(*CASE_WORKERS)
+def take_over(check_id: int):
+    """Take the ticked suggested measures of the result into the case (status "suggested")."""
+    check = db.get_or_404(Check, check_id)
+    if check.status != "completed":
+        return redirect(url_for("checks.take", check_id=check.id))
+    case = db.get_or_404(Case, check.case_id)
+    form = TakeOverForm()
+    chosen = form.chosen(services.questionnaire_of(check)) if form.validate_on_submit() else []
+    if not chosen:
+        flash(_("Please tick at least one suggested measure."), "error")
+        return redirect(url_for("checks.result", check_id=check.id, _anchor="recommendations-heading"))
+    new, skipped = measures.take_over(case, current_user, chosen)
+    if new:
+        flash(ngettext("%(num)d measure was taken over into the case as “suggested”.",
+                       "%(num)d measures were taken over into the case as “suggested”.", len(new)), "success")
+    if skipped:
+        flash(ngettext("%(num)d measure was already on the case.", "%(num)d measures were already on the case.",
+                       skipped), "info")
+    return redirect(url_for("checks.result", check_id=check.id, _anchor="recommendations-heading"))

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.auth.access import access
 from app.extensions import db
+from app.reports import programme as programme_figures
 from app.reports import services
 from app.reports.forms import FilterForm, ReassignForm
 
@@ -67,3 +68,12 @@ def reassign():
                        already, name=name), "info")
     # Back to the same filter, on its first page: the handed-over cases may have left the later ones.
     return redirect(url_for("reports.pipeline", **{k: v for k, v in request.args.items() if k != "page"}))
+
+
+@bp.get("/programme")
+@access("lead")
+def programme():
+    """The programme's measured impact: checks, mean scores and the change T0→T1, by trade group and municipality."""
+    figures = programme_figures.programme(request.args.get("group") or None,
+                                          request.args.get("municipality", type=int))
+    return render_template("reports/programme.html", programme=figures, number=format_decimal)

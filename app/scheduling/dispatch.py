@@ -46,7 +46,9 @@ def dispatch_once() -> Stats:
             while pending:
                 row = pending.pop(0)
                 _send_one(transport, row, stats)
-    except TemporaryFailure as error:  # no connection at all: everything claimed waits for the next tick
+    except (TemporaryFailure, PermanentFailure) as error:
+        # No usable connection (refused, timed out, login refused): everything claimed waits for the next
+        # tick; a permanent failure here is the server's or the configuration's, not one mail's.
         for row in pending:
             _retry(row, str(error), stats)
         log.warning("mail server unavailable: %s", error)
@@ -55,7 +57,7 @@ def dispatch_once() -> Stats:
 
 def _prepare(rows: list[OutboxMessage], stats: Stats) -> list[OutboxMessage]:
     """Check consent again (it may have been withdrawn since queueing) and render what is not yet rendered."""
-    ready = []
+    ready, broken = [], []
     for row in rows:
         case = db.session.get(Case, row.case_id) if row.case_id else None
         problem = refusal(case.business) if case is not None and row.audience == "business" else None
@@ -65,20 +67,29 @@ def _prepare(rows: list[OutboxMessage], stats: Stats) -> list[OutboxMessage]:
             stats.cancelled += 1
             continue
         if not row.body_text:
-            mails.render(row)
+            try:
+                mails.render(row)
+            except Exception as error:  # a broken template must not hold up the rest of the batch
+                log.exception("outbox row %s: rendering %r failed", row.id, row.template_key)
+                broken.append((row, f"rendering failed: {type(error).__name__}: {error}"))
+                continue
         ready.append(row)
     db.session.commit()  # the rendered text (with its links) is fixed before the first attempt
+    for row, error in broken:  # back-off, then given up like any temporary failure
+        _retry(row, error, stats)
     return ready
 
 
 def _send_one(transport, row: OutboxMessage, stats: Stats) -> None:
     try:
-        transport.send(mails.build(row))
+        try:
+            message = mails.build(row)
+        except Exception as error:  # e.g. a line break in a header: this row can never be sent
+            raise PermanentFailure(f"cannot build the message: {type(error).__name__}: {error}") from error
+        transport.send(message)
     except PermanentFailure as error:
         outbox.mark_failed(row, str(error))
-        if row.case_id:
-            add_event(db.session.get(Case, row.case_id), "email_failed", None, str(error),
-                      template=row.template_key, outbox_id=row.id)
+        _failed_on_case(row)
         stats.failed += 1
     except TemporaryFailure as error:
         _retry(row, str(error), stats)
@@ -93,6 +104,13 @@ def _send_one(transport, row: OutboxMessage, stats: Stats) -> None:
 def _retry(row: OutboxMessage, error: str, stats: Stats) -> None:
     if outbox.mark_retry(row, error):
         stats.retried += 1
-    else:
+    else:  # gave up: a failure like a permanent one, shown on the case
+        _failed_on_case(row)
         stats.failed += 1
     db.session.commit()
+
+
+def _failed_on_case(row: OutboxMessage) -> None:
+    if row.case_id:
+        add_event(db.session.get(Case, row.case_id), "email_failed", None, row.last_error,
+                  template=row.template_key, outbox_id=row.id)

@@ -1,10 +1,14 @@
 """The periodic jobs; each reads what is due from the database."""
 
 import logging
+from datetime import datetime
 
 from app.scheduling import outbox
+from app.scheduling.calendar import is_business_day
+from app.scheduling.digest import queue_digests
 from app.scheduling.dispatch import dispatch_once
 from app.scheduling.runner import JOBS
+from app.timeutil import BERLIN, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +24,19 @@ def recover_leases_job() -> None:
         log.warning("outbox: %d rows whose lease ran out went back to pending", count)
 
 
+def digest_job(now: datetime | None = None) -> int:
+    """Queue the morning digests, except on public holidays (the trigger already skips weekends)."""
+    now = now or utcnow()
+    if not is_business_day(now.astimezone(BERLIN).date()):
+        return 0
+    count = queue_digests(now)
+    log.info("digest: %d morning digests queued", count)
+    return count
+
+
 JOBS.extend([
     ("dispatch", dispatch_job, {"trigger": "interval", "seconds": 60}),
     ("recover-leases", recover_leases_job, {"trigger": "interval", "minutes": 5}),
+    ("digest", digest_job, {"trigger": "cron", "day_of_week": "mon-fri", "hour": 7, "minute": 0,
+                            "timezone": "Europe/Berlin"}),
 ])

@@ -35,6 +35,7 @@ TEMPLATES: dict[str, MailTemplate] = {t.key: t for t in (
     MailTemplate("referral_info", "service", "consent", "business", _l("Whom you were referred to")),
     MailTemplate("referral_partner", "service", "referral_consent", "partner", _l("Referral to the partner")),
     MailTemplate("how_is_it_going", "survey", "consent", "business", _l("“How is it going?” with one-click answers")),
+    MailTemplate("self_check", "service", "consent", "business", _l("Link to fill in the check online")),
     MailTemplate("recheck_invitation", "invitation", "consent", "business", _l("Invitation to a re-check")),
     MailTemplate("digest", "internal", "staff", "staff", _l("Morning digest for a scout")),
 )}

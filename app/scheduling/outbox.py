@@ -69,7 +69,10 @@ def claim(limit: int, lease_seconds: int, now: datetime | None = None) -> list[i
            .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            # A materialized CTE locks once. Inside IN (…) PostgreSQL may re-run the locking subquery for
+            # each row, skip the rows this statement has just updated and so claim more than `limit`.
+            locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+            due = select(locked.c.id)
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # take SQLite's write lock before reading
         claimed = conn.execute(

@@ -1,14 +1,26 @@
-"""Reminders (Wiedervorlagen): create, complete, snooze, cancel; keep each case's next due time."""
+"""Reminders (Wiedervorlagen): create, edit, complete, snooze, cancel; keep each case's next due time.
 
-from datetime import datetime
+The operations a person triggers write the timeline, keep Case.next_due_at in step and commit once;
+create/close/cancel_open are the building blocks the follow-up rules use inside a move's transaction.
+"""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app.auth.models import User
 from app.cases.models import Case
+from app.cases.services import add_event
 from app.extensions import db
+from app.scheduling.calendar import is_business_day
 from app.scheduling.models import Reminder
-from app.timeutil import utcnow
+from app.timeutil import BERLIN, utcnow
+
+ASSIGNEE_ROLES = ("scout", "lead")
+SNOOZE_DAYS = {"day": 1, "week": 7}
 
 
 def sync_next_due(case_id: int) -> None:
@@ -45,3 +57,84 @@ def cancel_open(case: Case, reason: str, *, source_state: str | None = None, unt
         close(reminder, "cancelled", reason)
         count += 1
     return count
+
+
+# --- Berlin wall-clock times ------------------------------------------------------------------------------------
+
+
+def berlin_time(day: date, clock: time) -> datetime:
+    """A date and time as a scout means them (Europe/Berlin), as an aware datetime."""
+    return datetime.combine(day, clock, tzinfo=BERLIN)
+
+
+def end_of_day(now: datetime | None = None) -> datetime:
+    """The start of tomorrow in Berlin: everything due before it is due today (or overdue)."""
+    today = (now or utcnow()).astimezone(BERLIN).date()
+    return berlin_time(today + timedelta(days=1), time(0, 0))
+
+
+def snoozed_until(reminder: Reminder, days: int, now: datetime | None = None) -> datetime:
+    """`days` after the due date, or after today for an overdue one, at the same clock time; weekends and
+    holidays roll on to the next business day (a scout snoozing on Friday "until tomorrow" means Monday)."""
+    due = reminder.due_at.astimezone(BERLIN)
+    day = max(due.date(), (now or utcnow()).astimezone(BERLIN).date()) + timedelta(days=days)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return berlin_time(day, due.time().replace(tzinfo=None))
+
+
+# --- what a person does ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderInput:
+    title: str
+    due_at: datetime
+    assignee_id: int
+
+
+def assignees() -> list[User]:
+    """Who can be given a reminder: the active scouts and the team lead."""
+    return list(db.session.scalars(select(User).where(User.role.in_(ASSIGNEE_ROLES), User.active)
+                                   .order_by(User.name)))
+
+
+def add(case: Case, actor: User, data: ReminderInput) -> Reminder:
+    reminder = create(case, data.assignee_id, data.due_at, data.title.strip(), created_by=actor)
+    db.session.flush()
+    add_event(case, "reminder_created", actor, _("%(title)s (due %(due)s)", title=reminder.title,
+                                                 due=_shown(reminder.due_at)), reminder_id=reminder.id,
+              due_at=reminder.due_at.isoformat(), assignee_id=reminder.assignee_id)
+    _finish(case.id)
+    return reminder
+
+
+def edit(reminder: Reminder, data: ReminderInput) -> None:
+    reminder.title, reminder.due_at, reminder.assignee_id = data.title.strip(), data.due_at, data.assignee_id
+    _finish(reminder.case_id)
+
+
+def complete(reminder: Reminder, actor: User) -> None:
+    close(reminder, "done")
+    add_event(db.session.get(Case, reminder.case_id), "reminder_done", actor, reminder.title,
+              reminder_id=reminder.id)
+    _finish(reminder.case_id)
+
+
+def snooze(reminder: Reminder, actor: User, due_at: datetime) -> None:
+    before = reminder.due_at
+    reminder.due_at = due_at
+    add_event(db.session.get(Case, reminder.case_id), "reminder_snoozed", actor,
+              _("%(title)s (now due %(due)s)", title=reminder.title, due=_shown(due_at)),
+              reminder_id=reminder.id, from_due=before.isoformat(), to_due=due_at.isoformat())
+    _finish(reminder.case_id)
+
+
+def _shown(moment: datetime) -> str:
+    return format_datetime(moment, "dd.MM.yyyy HH:mm")
+
+
+def _finish(case_id: int) -> None:
+    db.session.flush()
+    sync_next_due(case_id)
+    db.session.commit()

@@ -43,11 +43,12 @@ def seed_default_rules() -> None:
 @workflow.on_move
 def apply_rules(case: Case, move: workflow.Move, entry: CaseEvent) -> None:
     """Cancel the old state's pending follow-ups, schedule the new state's."""
-    reason = str(_l("The case left “%(state)s”.", state=workflow.state_label(move.source)))
-    cancelled = (reminders.cancel_open(case, reason, source_state=move.source)
-                 + outbox.cancel_pending_for_state(case, move.source, reason))
-    if cancelled:
-        add_event(case, "follow_ups_cancelled", None, reason, count=cancelled)
+    if move is not workflow.OPENING:
+        reason = str(_l("The case left “%(state)s”.", state=workflow.state_label(move.source)))
+        cancelled = (reminders.cancel_open(case, reason, source_state=move.source)
+                     + outbox.cancel_pending_for_state(case, move.source, reason))
+        if cancelled:
+            add_event(case, "follow_ups_cancelled", None, reason, count=cancelled)
     rules = db.session.scalars(select(FollowUpRule).where(
         FollowUpRule.state == move.target, FollowUpRule.active.is_(True)).order_by(FollowUpRule.id))
     for rule in rules:

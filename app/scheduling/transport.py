@@ -27,10 +27,14 @@ def _classify(error: Exception) -> Exception:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in error.recipients.values()]
         text = "; ".join(f"{code} {msg.decode(errors='replace')}" for code, msg in error.recipients.values())
-        return (PermanentFailure if codes and min(codes) >= 500 else TemporaryFailure)(text)
+        if codes and min(codes) >= 500:
+            return PermanentFailure(text)
+        return TemporaryFailure(text, connection_lost=421 in codes)  # on a 421 smtplib closes the connection
     if isinstance(error, smtplib.SMTPResponseException):
         message = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        return (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(f"{error.smtp_code} {message}")
+        if error.smtp_code >= 500:
+            return PermanentFailure(f"{error.smtp_code} {message}")
+        return TemporaryFailure(f"{error.smtp_code} {message}", connection_lost=error.smtp_code == 421)
     # Disconnects, refused connections, timeouts: the connection is unusable for the rest of the batch.
     return TemporaryFailure(f"{type(error).__name__}: {error}", connection_lost=True)
 

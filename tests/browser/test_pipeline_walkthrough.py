@@ -43,10 +43,17 @@ def status(page: Page, text: str):
     return page.get_by_role("status").filter(has_text=text)
 
 
-def chosen_answers(questionnaire: qn.Questionnaire) -> dict[str, int | None]:
-    """A spread of answers over the whole scale, with some "Keine Angabe" (None)."""
+def chosen_answers(questionnaire: qn.Questionnaire) -> dict:
+    """A spread of answers over the whole scale, with some "Keine Angabe" (None), as the check stores them."""
     scale = [option.value for option in questionnaire.scale]
-    return {item.key: None if i % 9 == 4 else scale[i % len(scale)] for i, item in enumerate(questionnaire.items)}
+
+    def pick(i: int) -> int | None:
+        return None if i % 9 == 4 else scale[i % len(scale)]
+
+    if not questionnaire.rates_relevance:
+        return {item.key: pick(i) for i, item in enumerate(questionnaire.items)}
+    return {item.key: {"implementation": pick(i), "relevance": pick(i + 2)}
+            for i, item in enumerate(questionnaire.items)}
 
 
 def create_business(page: Page, scout_id: int) -> None:
@@ -68,12 +75,18 @@ def create_business(page: Page, scout_id: int) -> None:
     page.get_by_role("button", name="Speichern").click()
 
 
-def take_the_check(page: Page, answers: dict[str, int | None], questionnaire: qn.Questionnaire) -> None:
-    labels = {option.value: option.label for option in questionnaire.scale}
-    for item in questionnaire.items:
-        question = page.get_by_role("group", name=item.text, exact=True)
-        answer = NO_ANSWER if answers[item.key] is None else labels[answers[item.key]]
-        question.get_by_role("radio", name=answer, exact=True).click()
+def take_the_check(page: Page, answers: dict, questionnaire: qn.Questionnaire) -> None:
+    """Scout mode: one dimension per step, both ratings of each item, then the review."""
+    ratings = [("implementation", "Wie weit umgesetzt?", questionnaire.scale),
+               ("relevance", "Wie wichtig für den Betrieb?", questionnaire.relevance_scale)]
+    for dimension in questionnaire.dimensions:
+        for item in dimension.items:
+            question = page.get_by_role("group", name=item.text, exact=True)
+            for key, legend, scale in ratings:
+                value = answers[item.key][key]
+                answer = NO_ANSWER if value is None else next(o.label for o in scale if o.value == value)
+                question.get_by_role("group", name=legend).get_by_role("radio", name=answer, exact=True).click()
+        page.get_by_role("button", name=re.compile(r"^Weiter")).click()
     move_on = move_on_box(page, "check_done")
     move_on.check()
     expect(move_on).to_be_checked()

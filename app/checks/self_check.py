@@ -1,0 +1,95 @@
+"""The self-check: the business fills in the check itself through a signed link, without an account.
+
+The scout queues the mail with the link; the link opens the case's open draft (or starts one on the
+first saved step), stays valid while the business stops and resumes, and is used up only when the
+check is submitted. Everything runs as the system (actor None); the signed link is the authorisation.
+"""
+
+import secrets
+
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.services import add_event
+from app.checks import answers as ans
+from app.checks import services
+from app.checks.models import Check
+from app.extensions import db
+from app.scheduling import links, outbox, reminders
+from app.scheduling.consent import refusal
+from app.scheduling.models import LinkNonce
+from app.timeutil import utcnow
+
+PURPOSE = "self_check"
+TEMPLATE = "self_check"
+
+
+class NotSent(Exception):
+    """No self-check mail may go to the business (the reason is German, for the scout)."""
+
+
+def why_not(case: Case) -> str | None:
+    """Why no self-check link can be emailed to the business now, or None when it can."""
+    return refusal(case.business)
+
+
+def send_link(case: Case, actor: User) -> None:
+    """Queue the mail with the self-check link (signed when it is sent); a timeline entry; commits.
+
+    Raises NotSent when the business has not consented (or unsubscribed, or has no address).
+    """
+    reason = why_not(case)
+    if reason:
+        raise NotSent(reason)
+    outbox.queue(recipient=case.business.email, audience="business", template_key=TEMPLATE, due_at=utcnow(),
+                 unique_key=f"{TEMPLATE}:{case.id}:{secrets.token_hex(8)}", case_id=case.id,
+                 context={"case_id": case.id})
+    add_event(case, "self_check_sent", actor,
+              _("Self-check link emailed to %(email)s.", email=case.business.email))
+    db.session.commit()
+
+
+def open_link(token: str) -> tuple[LinkNonce, Case]:
+    """The nonce and the case of a valid self-check link; raises links.LinkError. Changes nothing."""
+    row, _payload = links.open_token(PURPOSE, token)
+    case = db.session.get(Case, row.case_id) if row.case_id else None
+    if case is None:
+        raise links.LinkError("forged")
+    return row, case
+
+
+def draft_for(case: Case) -> Check:
+    """The case's open draft; before the first saved step an unsaved one (opening a link writes nothing)."""
+    return services.open_draft(case.id) or services.new_draft(case, None)
+
+
+def save(case: Case, check: Check, answers: ans.Answers, resume_at: int | None) -> Check:
+    """Save a step's answers, starting the draft (created by the business: no user) on the first save."""
+    if check.id is None:
+        check = services.start_or_continue(case, None)
+    services.save_step(check, answers, resume_at)
+    return check
+
+
+def submit(row: LinkNonce, case: Case, check: Check) -> None:
+    """Complete the check, use up the link, note it on the timeline and remind the owner to discuss it.
+
+    Raises services.IncompleteCheck (nothing changes), links.LinkError when the link was used meanwhile,
+    services.AlreadyCompleted. Commits once (inside services.complete).
+    """
+    missing = services.missing_items(services.questionnaire_of(check), check.answers or {})
+    if missing or check.id is None:
+        raise services.IncompleteCheck(missing)
+    try:
+        links.use(row)
+        add_event(case, "self_check_submitted", None,
+                  _("The business submitted the self-check through the emailed link."), check_id=check.id)
+        reminders.create(case, case.owner_id, utcnow(), _("Discuss the self-check"))
+        db.session.flush()
+        reminders.sync_next_due(case.id)
+        services.complete(check, case, None, move_on=False)
+    except Exception:
+        db.session.rollback()
+        raise
+
