@@ -1,0 +1,77 @@
+"""A business fills in the self-check from the received mail in Chromium; the scout then sees it on the case.
+
+The mail is queued as the scout's button does, sent by the real dispatcher to an aiosmtpd server, and its
+link (pointing at the live server) is opened in the browser, with CSRF on.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.checks import questionnaire as qn
+from app.checks import self_check
+from app.checks.models import Check
+from app.extensions import db
+from tests.browser.helpers import log_in
+from tests.conftest import ACCOUNTS
+from tests.mailflow import bodies, consenting_case, deliver, received
+from tests.mailserver import MailServer
+
+
+@pytest.fixture
+def mail_server(live_server):
+    server = MailServer().start()
+    live_server.app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
+                                  MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_USERNAME="",
+                                  MAIL_TIMEOUT_SECONDS=5, PUBLIC_BASE_URL=live_server.url)
+    yield server
+    server.stop()
+
+
+def _received_link(live_server, mail_server) -> tuple[int, str]:
+    with live_server.app.app_context():
+        scout = db.session.scalar(select(User).where(User.email == ACCOUNTS["scout"][0]))
+        case = consenting_case(scout)
+        self_check.send_link(case, scout)
+        deliver()
+        case_id = case.id
+        db.session.remove()
+    _text, html = bodies(received(mail_server, "Selbstausfüllen"))
+    link = re.search(r'<a href="([^"]+)"[^>]*>Check jetzt ausfüllen</a>', html).group(1)
+    assert link.startswith(f"{live_server.url}/s/")
+    return case_id, link
+
+
+def test_business_submits_the_self_check_and_the_scout_sees_it(live_server, mail_server, new_page):
+    case_id, link = _received_link(live_server, mail_server)
+    steps = len(qn.load().dimensions)
+
+    business = new_page()
+    business.goto(link)
+    for step in range(1, steps + 1):
+        expect(business.locator(".step-progress")).to_contain_text(f"Schritt {step} von {steps}")
+        for radio in business.locator("input[type=radio][value='2']").all():
+            radio.check()
+        business.locator("button[name=go][value=next]").click()
+    expect(business.get_by_text("Alle Fragen sind beantwortet")).to_be_visible()
+    business.locator("button[name=go][value=complete]").click()
+    expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihren Selbstcheck")
+
+    business.goto(link)  # used up by the submit
+    expect(business.get_by_role("heading", level=1)).to_have_text("Dieser Selbstcheck wurde bereits abgesendet")
+
+    scout: Page = new_page()
+    log_in(scout, live_server.url, "scout")
+    scout.goto(f"{live_server.url}/cases/{case_id}")
+    timeline = scout.get_by_role("region", name="Verlauf")
+    entry = timeline.get_by_role("listitem").filter(has_text="Selbstcheck abgesendet")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("System")
+
+    with live_server.app.app_context():
+        check = db.session.scalar(select(Check).where(Check.case_id == case_id))
+        assert check.status == "completed" and check.created_by_id is None
+        db.session.remove()

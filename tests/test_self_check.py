@@ -1,0 +1,234 @@
+"""The self-check link: the scout emails it, the business fills in the check without an account, stops,
+resumes and submits; and the results mail with the content of the result page.
+
+The mails go through the real outbox and dispatcher to an aiosmtpd server; the links are taken from
+what arrived and followed with the test client.
+"""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
+
+from app.cases.models import CaseEvent
+from app.checks import questionnaire as qn
+from app.checks.models import Check
+from app.checks.recommendations import recommend
+from app.extensions import db
+from app.partners.models import Partner
+from app.reference.models import Topic
+from app.scheduling import links
+from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
+from app.timeutil import utcnow
+from app.workshops.models import Workshop
+from tests.check_helpers import step_data
+from tests.factories import make_case
+from tests.mailflow import (
+    BASE_URL,
+    advance,
+    bodies,
+    consenting_case,
+    deliver,
+    links_in,
+    path_of,
+    received,
+)
+
+DAY = 86400
+STEPS = len(qn.load().dimensions)
+REVIEW = STEPS + 1
+
+
+@pytest.fixture(autouse=True)
+def public_base_url(app):
+    app.config["PUBLIC_BASE_URL"] = BASE_URL
+
+
+@pytest.fixture
+def sent(app, client, login, smtp_server, users):
+    """A consenting business whose self-check mail has arrived; returns the case and the link's path."""
+    case = consenting_case(users["scout"])
+    login("scout")
+    response = client.post(f"/cases/{case.id}/self-check")
+    assert response.status_code == 302
+    assert deliver().sent == 1
+    text, html = bodies(received(smtp_server, "Selbstausfüllen"))
+    found = [url for url in links_in(text) if "/s/" in url]
+    assert len(found) == 1 and found[0] in html
+    assert "Keine E-Mails mehr erhalten" in text  # the unsubscribe link like every business mail
+    with client.session_transaction() as session:
+        session.clear()  # the business has no account
+    return case, path_of(found[0])
+
+
+def _step(client, link: str, step: int, go: str = "next", **overrides):
+    return client.post(f"{link}/steps/{step}", data={**step_data(step, **overrides), "go": go})
+
+
+def _check(case) -> Check | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Check).where(Check.case_id == case.id).order_by(Check.id.desc()))
+
+
+def snapshot(case_id: int) -> dict:
+    db.session.expire_all()
+    return {
+        "events": db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)),
+        "reminders": db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.case_id == case_id)),
+        "checks": db.session.execute(select(Check.id, Check.status, Check.answers)).all(),
+        "used": db.session.scalar(select(func.count()).select_from(LinkNonce).where(LinkNonce.used_at.is_not(None))),
+    }
+
+
+def test_the_business_fills_in_and_submits_the_check_through_the_link(client, sent, users):
+    case, link = sent
+    nothing_yet = snapshot(case.id)
+    opened = client.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"{link}/steps/1")
+    page = client.get(f"{link}/steps/1").get_data(as_text=True)
+    assert "Ihr Digitalisierungscheck" in page and "Zurück zum Fall" not in page
+    assert snapshot(case.id) == nothing_yet  # opening the link writes nothing
+
+    for step in range(1, STEPS + 1):
+        response = _step(client, link, step)
+        assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    review = client.get(f"{link}/steps/{REVIEW}")
+    assert review.status_code == 200 and "Alle Fragen sind beantwortet" in review.get_data(as_text=True)
+    done = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
+    assert done.status_code == 200, done.get_data(as_text=True)[:1000]
+    assert "Vielen Dank" in done.get_data(as_text=True)
+
+    check = _check(case)
+    assert check.status == "completed" and check.kind == "t0" and check.created_by_id is None
+    assert check.overall_score is not None
+    assert db.session.scalar(select(LinkNonce.used_at).where(LinkNonce.purpose == "self_check")) is not None
+    kinds = {e.kind: e for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))}
+    assert kinds["self_check_submitted"].actor_id is None
+    assert kinds["check_completed"].actor_id is None
+    assert kinds["self_check_sent"].actor_id == users["scout"].id
+    reminder = db.session.scalar(select(Reminder).where(Reminder.case_id == case.id,
+                                                        Reminder.title == "Selbstcheck besprechen"))
+    assert reminder is not None and reminder.state == "open" and reminder.assignee_id == case.owner_id
+    assert reminder.due_at <= utcnow()
+    assert case.state == "contacted"  # the business does not move the case; the scout discusses it first
+
+    # The scout sees it on the timeline.
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = users["scout"].get_id(), True
+    shown = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Selbstcheck abgesendet" in shown and "Selbstcheck besprechen" in shown
+
+
+def test_the_business_can_stop_and_resume_with_the_same_link(client, sent):
+    case, link = sent
+    assert _step(client, link, 1, implementation="4", relevance="1").status_code == 302
+    draft = _check(case)
+    assert draft.status == "draft" and draft.created_by_id is None and draft.current_step == 2
+
+    # Later, in a new browser: the same link continues at step 2, with step 1's answers kept.
+    client.delete_cookie("session")
+    again = client.get(link)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"{link}/steps/2")
+    first = client.get(f"{link}/steps/1").get_data(as_text=True)
+    item = qn.load().dimensions[0].items[0].key
+    assert _checked_value(first, f"q_{item}") == "4" and _checked_value(first, f"r_{item}") == "1"
+    assert _check(case).answers[item] == {"implementation": 4, "relevance": 1}
+    assert db.session.scalar(select(LinkNonce.used_at).where(LinkNonce.purpose == "self_check")) is None
+
+    # Submitting before everything is answered is refused and changes nothing.
+    before = snapshot(case.id)
+    refused = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
+    assert refused.status_code == 422
+    assert snapshot(case.id) == before
+
+
+def _checked_value(page: str, name: str) -> str | None:
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and "checked" in tag:
+            return re.search(r'value="([^"]*)"', tag).group(1)
+    return None
+
+
+def test_a_link_used_by_the_submit_cannot_be_used_again(client, sent):
+    case, link = sent
+    for step in range(1, STEPS + 1):
+        _step(client, link, step)
+    assert client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}).status_code == 200
+    before = snapshot(case.id)
+    for response in (client.get(link), client.get(f"{link}/steps/1"), _step(client, link, 1, implementation="0"),
+                     client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}),
+                     client.post(f"{link}/steps/1/autosave", data=step_data(1))):
+        assert response.status_code == 410
+    assert "bereits abgesendet" in client.get(link).get_data(as_text=True)
+    assert snapshot(case.id) == before
+
+
+def test_an_expired_or_forged_link_gets_a_clear_page_and_changes_nothing(app, client, sent, monkeypatch):
+    case, link = sent
+    with monkeypatch.context() as patch:
+        patch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time() - 31 * DAY))
+        expired = path_of(links.make_url("self_check", case_id=case.id, business_id=case.business_id))
+    db.session.commit()
+    before = snapshot(case.id)
+    for response in (client.get(expired), _step(client, expired, 1)):
+        assert response.status_code == 410
+        assert "Dieser Link ist abgelaufen" in response.get_data(as_text=True)
+    token = link.rsplit("/", 1)[1]
+    forged = link[: -len(token)] + token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    answer_token = path_of(links.make_url("answer", case_id=case.id, business_id=case.business_id)).rsplit("/", 1)[1]
+    db.session.commit()
+    for path in (forged, "/s/not-a-token", f"/s/{answer_token}"):  # another purpose's token never opens it
+        for response in (client.get(path), _step(client, path, 1)):
+            assert response.status_code == 400
+            assert "Dieser Link ist nicht gültig" in response.get_data(as_text=True)
+    assert snapshot(case.id) == before
+
+
+def test_no_self_check_mail_without_consent(app, client, login, users):
+    case = make_case(users["scout"])  # no consent to emails on record
+    login("scout")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Selbstcheck-Link senden" in page and "nicht in E-Mails eingewilligt" in page
+    response = client.post(f"/cases/{case.id}/self-check", follow_redirects=True)
+    assert "Kein Selbstcheck-Link gesendet" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    assert db.session.scalar(select(func.count()).select_from(LinkNonce)) == 0
+
+
+def test_the_results_mail_shows_the_top_gaps_with_measures_workshops_and_partners(app, smtp_server, users):
+    topic = db.session.scalar(select(Topic).where(Topic.key == "it_security"))
+    topics = list(db.session.scalars(select(Topic).where(Topic.key.in_(("it_security", "cloud_backup",
+                                                                        "data_protection")))))
+    db.session.add(Workshop(title="Sicher im Netz für Handwerksbetriebe", topic_id=topic.id, place="Gelsenkirchen",
+                            starts_at=utcnow() + timedelta(days=20), description=""))
+    partner = Partner(name="Sicherheitsberatung Ruhr GmbH", kind="consultant", city="Bochum", topics=topics)
+    db.session.add(partner)
+    db.session.commit()
+    case = consenting_case(users["scout"])
+    advance(case, "check_done", users["scout"])
+    deliver()
+
+    text, html = bodies(received(smtp_server, "Ihr Ergebnis im Digitalisierungscheck"))
+    gaps = text.split("Was Sie zuerst angehen sollten – die größten Lücken:")[1]
+    questionnaire = qn.load("v1")
+    security = next(d for d in questionnaire.dimensions if d.key == "security")
+    for body in (text, html):
+        assert "Gesamtergebnis: 64,3 von 100 Punkten" in body
+        assert security.items[0].text in body  # a top gap (nothing of IT security is implemented)
+        assert security.items[0].measures[0] in body  # with its suggested measure
+        assert "Sicher im Netz für Handwerksbetriebe" in body
+        assert "Sicherheitsberatung Ruhr GmbH" in body
+    assert gaps.count("Handlungsfeld:") == 5  # the top 5, as on the result page
+    shown = recommend(questionnaire, outbox_answers(case))  # exactly what the result page lists
+    assert [r.gap.item.text for r in shown] == [line.split(". ", 1)[1] for line in gaps.splitlines()
+                                                if re.match(r"^\d\. ", line)]
+    for r in shown:
+        for partner in r.partners:
+            assert partner.name in text
+
+
+def outbox_answers(case) -> dict:
+    return db.session.scalar(select(Check.answers).where(Check.case_id == case.id, Check.status == "completed"))
