@@ -28,10 +28,9 @@ def measure_statuses() -> dict:
     return {"MEASURE_STATUSES": list(measures.STATUS_LABELS)}
 
 
-class MeasureForm(RecordForm):
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[Optional()])
-    description = TextAreaField(_l("What did the business do?"), validators=[
-        DataRequired(_l("Please describe the measure.")), Length(max=5000)])
+class StatusForm(FlaskForm):
+    """A measure's status with the date it was implemented (needed, and not in the future, for "implemented")."""
+
     status = SelectField(_l("Status"), choices=list(measures.STATUS_LABELS.items()), default=measures.IMPLEMENTED)
     implemented_on = DateField(_l("Implemented on"), validators=[Optional()])
 
@@ -40,6 +39,12 @@ class MeasureForm(RecordForm):
             measures.check_implemented_on(self.status.data, field.data)
         except measures.MeasureError as error:
             raise ValidationError(error.message) from error
+
+
+class MeasureForm(RecordForm, StatusForm):
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[Optional()])
+    description = TextAreaField(_l("What did the business do?"), validators=[
+        DataRequired(_l("Please describe the measure.")), Length(max=5000)])
 
 
 @bp.route("/cases/<int:case_id>/measures", methods=["GET", "POST"])
@@ -69,15 +74,6 @@ def new(case_id: int):
                            recorded=measures.measures_for_case(case.id))
 
 
-class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=list(measures.STATUS_LABELS.items()))
-    implemented_on = DateField(_l("Implemented on"), validators=[Optional()])
-
-    def validate_implemented_on(self, field) -> None:
-        try:
-            measures.check_implemented_on(self.status.data, field.data)
-        except measures.MeasureError as error:
-            raise ValidationError(error.message) from error
 
 
 @bp.route("/measures/<int:measure_id>/status", methods=["GET", "POST"])
