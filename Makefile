@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test translations/de/LC_MESSAGES/messages.mo
 
 bench: $(VENV)/.installed-test translations/de/LC_MESSAGES/messages.mo
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.mail
 
 # Re-extract the UI strings and merge them into the German catalogue (then translate the empty ones).
 i18n: $(VENV)/.installed

@@ -181,9 +181,9 @@ class OutboxMachine(RuleBasedStateMachine):
             claimed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                          .order_by(OutboxMessage.due_at, OutboxMessage.id)).all()
             ready = dispatch._prepare(claimed, dispatch.Stats())
-            with open_transport(current_app) as transport:
+            with db.engine.connect() as results, open_transport(current_app) as transport:
                 for row in ready[:recorded]:
-                    dispatch._send_one(transport, row, dispatch.Stats())
+                    dispatch._send_one(transport, row, dispatch.Stats(), results)
                 if in_flight and len(ready) > recorded:
                     row = ready[recorded]
                     try:

@@ -56,10 +56,10 @@ def _send_batch(app, ids: list[int], stats: Stats) -> None:
     ).all(), stats)
     pending = list(rows)
     try:
-        with open_transport(app) as transport:
+        with db.engine.connect() as results, open_transport(app) as transport:
             while pending:
                 row = pending.pop(0)
-                _send_one(transport, row, stats)
+                _send_one(transport, row, stats, results)
     except (TemporaryFailure, PermanentFailure) as error:
         # No usable connection (refused, timed out, login refused): everything claimed waits for the next
         # tick; a permanent failure here is the server's or the configuration's, not one mail's.
@@ -93,7 +93,8 @@ def _prepare(rows: list[OutboxMessage], stats: Stats) -> list[OutboxMessage]:
     return ready
 
 
-def _send_one(transport, row: OutboxMessage, stats: Stats) -> None:
+def _send_one(transport, row: OutboxMessage, stats: Stats, results) -> None:
+    """Send one row and commit its result; a sent mark goes over `results`, the pass's own connection."""
     try:
         try:
             message = mails.build(row)
@@ -109,8 +110,9 @@ def _send_one(transport, row: OutboxMessage, stats: Stats) -> None:
         if error.connection_lost:
             raise  # the rest of the batch waits for the next tick
     else:
-        outbox.mark_sent(row)
+        outbox.record_sent(results, row)
         stats.sent += 1
+        return
     db.session.commit()
 
 

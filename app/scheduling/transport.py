@@ -7,7 +7,7 @@ permanent (give up: 5xx, an invalid address).
 import contextlib
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
@@ -67,7 +67,7 @@ class SmtpTransport:
             raise _classify(error) from error
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         check_address(message["To"])
         try:
             self.connection.send_message(message)
@@ -90,7 +90,7 @@ class FileTransport:
         self.directory.mkdir(parents=True, exist_ok=True)
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         check_address(message["To"])
         name = message["Message-ID"].strip("<>").replace("/", "_")
         (self.directory / f"{name}.eml").write_bytes(message.as_bytes())
