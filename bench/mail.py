@@ -28,9 +28,7 @@ import re
 import smtplib
 import sqlite3
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -46,6 +44,7 @@ from app.scheduling import mails
 from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
+from bench import temporary_database
 
 MAILS = 10_000
 BATCH = 500
@@ -105,23 +104,6 @@ def _take(conn) -> list[str]:
 
 # -- the database ----------------------------------------------------------------------------------------------
 
-@contextmanager
-def _database(backend: str, server: str | None) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="procheck-bench-mail-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    import psycopg
-
-    name = f"procheck_bench_{uuid.uuid4().hex[:10]}"
-    plain = server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{plain.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _queue(n: int) -> None:
@@ -224,7 +206,7 @@ def main() -> int:
         backends.append(("postgresql", server))
     rows = []
     for backend, server in backends:
-        with _database(backend, server) as url:
+        with temporary_database(backend, server, "procheck-bench-mail") as url:
             rows.append(run(backend, url))
     table = _table(rows)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "

@@ -14,11 +14,8 @@ import platform
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -32,6 +29,7 @@ from app.demo import seed_bulk
 from app.extensions import db
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
+from bench import temporary_database
 
 SIZES = (10_000, 100_000)
 RUNS, WARMUPS = 30, 3
@@ -129,23 +127,6 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
     return rows
 
 
-@contextmanager
-def _database(backend: str, server: str | None) -> Iterator[str]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="procheck-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    import psycopg
-
-    name = f"procheck_bench_{uuid.uuid4().hex[:10]}"
-    plain = server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{plain.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_size(backend: str, url: str, n: int) -> list[dict]:
@@ -190,7 +171,7 @@ def main() -> None:
     rows = []
     for backend, server in backends:
         for n in SIZES:
-            with _database(backend, server) as url:
+            with temporary_database(backend, server, "procheck-bench") as url:
                 rows.extend(run_size(backend, url, n))
     table = _table(rows)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
