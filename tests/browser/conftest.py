@@ -24,6 +24,7 @@ from app.extensions import db
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
 from tests.conftest import ACCOUNTS
+from tests.mailserver import MailServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
@@ -111,3 +112,13 @@ def page(new_page) -> Page:
     """One page at the default size (tests that need two users at once use new_page twice)."""
     return new_page()
 
+
+@pytest.fixture
+def mail_server(live_server):
+    """A real SMTP server the live app sends to; links in its mails point at the live server."""
+    server = MailServer().start()
+    live_server.app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
+                                  MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_USERNAME="",
+                                  MAIL_TIMEOUT_SECONDS=5, PUBLIC_BASE_URL=live_server.url)
+    yield server
+    server.stop()

@@ -6,7 +6,6 @@ link (pointing at the live server) is opened in the browser, with CSRF on.
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -18,17 +17,6 @@ from app.extensions import db
 from tests.browser.helpers import log_in
 from tests.conftest import ACCOUNTS
 from tests.mailflow import bodies, consenting_case, deliver, received
-from tests.mailserver import MailServer
-
-
-@pytest.fixture
-def mail_server(live_server):
-    server = MailServer().start()
-    live_server.app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port,
-                                  MAIL_USE_TLS=False, MAIL_USE_SSL=False, MAIL_USERNAME="",
-                                  MAIL_TIMEOUT_SECONDS=5, PUBLIC_BASE_URL=live_server.url)
-    yield server
-    server.stop()
 
 
 def _received_link(live_server, mail_server) -> tuple[int, str]:
