@@ -78,6 +78,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     SCHEDULER_IN_PROCESS = False
+    CHECK_PENDING_CHANGES = True  # a request that leaves uncommitted changes fails the test
 
 
 class ProductionConfig(Config):

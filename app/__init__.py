@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import event
 
+from app import transactions
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
@@ -51,6 +52,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    scheduling_views, public_views, self_check_views):
         app.register_blueprint(module.bp)
     access.init_app(app)
+    transactions.init_app(app)
     register_web(app)
     app.cli.add_command(procheck_cli)
     if app.config["SCHEDULER_IN_PROCESS"] and _serving():
