@@ -33,25 +33,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
 
-    from app import models  # noqa: F401  (registers every model with the metadata)
-    from app.auth import access
-    from app.auth import views as auth_views
-    from app.cases import measures_views
-    from app.cases import views as case_views
-    from app.checks import public_views as self_check_views
-    from app.checks import views as check_views
+    # The packages in their dependency order (tests/test_architecture.py keeps it): each lower package
+    # owns the registries and hooks that the higher ones fill in here, never on import.
+    from app import auth, cases, checks, partners, reports, scheduling, workshops
     from app.cli import procheck_cli
-    from app.partners import views as partner_views
-    from app.reports import views as report_views
-    from app.scheduling import jobs, public_views, rules  # noqa: F401  (registers the jobs and the follow-up effect)
-    from app.scheduling import views as scheduling_views
     from app.web import register_web
-    from app.workshops import views as workshop_views
 
-    for module in (auth_views, case_views, measures_views, check_views, partner_views, workshop_views, report_views,
-                   scheduling_views, public_views, self_check_views):
-        app.register_blueprint(module.bp)
-    access.init_app(app)
+    for package in (auth, cases, scheduling, partners, workshops, checks, reports):
+        package.init_app(app)
     transactions.init_app(app)
     register_web(app)
     app.cli.add_command(procheck_cli)

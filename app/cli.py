@@ -9,8 +9,16 @@ from app.auth import services as auth_services
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
 from app.scheduling.rules import seed_default_rules
+from app.transactions import unit_of_work
 
 procheck_cli = AppGroup("procheck", help="ProCheck administration.")
+
+
+def seed_reference_data() -> None:
+    """Region, trades, topics, partners and the default follow-up rules (idempotent)."""
+    load_reference()
+    seed_partners()
+    seed_default_rules()
 
 
 @procheck_cli.command("create-user")
@@ -25,7 +33,8 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
         if password != getpass.getpass("Passwort wiederholen: "):
             raise click.ClickException("Die Passwörter stimmen nicht überein.")
     try:
-        user = auth_services.create_user(email, name, role, password)
+        with unit_of_work():
+            user = auth_services.create_user(email, name, role, password)
     except auth_services.AuthError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Konto {user.email} ({user.role}) angelegt.")
@@ -34,9 +43,8 @@ def create_user(email: str, name: str, role: str, password: str | None) -> None:
 @procheck_cli.command("seed-reference")
 def seed_reference() -> None:
     """Load region, trades, topics and partners (idempotent)."""
-    load_reference()
-    seed_partners()
-    seed_default_rules()
+    with unit_of_work():
+        seed_reference_data()
     click.echo("Referenzdaten geladen.")
 
 
@@ -46,13 +54,13 @@ def seed_demo(cases: int | None) -> None:
     """Create the demo region, accounts and cases (idempotent)."""
     from app.demo import seed_bulk, seed_demo_data
 
-    load_reference()
-    seed_partners()
-    seed_default_rules()
-    if cases:
-        click.echo(f"{seed_bulk(cases)} Fälle erzeugt.")
-    else:
-        click.echo("Demodaten angelegt." if seed_demo_data() else "Demodaten sind schon vorhanden.")
+    with unit_of_work():
+        seed_reference_data()
+    with unit_of_work():
+        if cases:
+            click.echo(f"{seed_bulk(cases)} Fälle erzeugt.")
+        else:
+            click.echo("Demodaten angelegt." if seed_demo_data() else "Demodaten sind schon vorhanden.")
 
 
 @procheck_cli.command("dispatch")

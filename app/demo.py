@@ -10,21 +10,24 @@ import random
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.cases import workflow
+from app.cases import measures, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import add_event
+from app.cases.vocab import MeasureStatus
+from app.checks import answers as ans
 from app.checks import questionnaire as qn
-from app.checks.models import Check
-from app.checks.scoring import score
+from app.checks import services as checks
 from app.demo_followups import FollowUpClock, keep_some_mails_due
 from app.extensions import db
+from app.partners import services as partners
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import BERLIN, today_berlin, utcnow
+from app.workshops import services as workshops
 from app.workshops.models import Attendance, Workshop
 
 DEMO_PASSWORD = "procheck-demo"
@@ -176,7 +179,6 @@ def seed_demo_data() -> bool:
         db.session.flush()
         builder.run(business, scouts[number % 2], steps)
     keep_some_mails_due(now)
-    db.session.commit()
     return True
 
 
@@ -231,11 +233,10 @@ class _CaseBuilder:
 
     def run(self, business: Business, owner: User, steps: tuple[str, ...]) -> None:
         when = business.created_at
-        self.case = case = workflow.open_case(Case(business_id=business.id, owner_id=owner.id, opened_at=when,
-                                                   state_changed_at=when))
+        self.case = case = Case(business_id=business.id, owner_id=owner.id, opened_at=when, state_changed_at=when)
         db.session.add(case)
-        db.session.flush()
-        add_event(case, "opened", owner, to_state=case.state).created_at = when
+        workflow.open_case(case, owner)
+        self.clock.after_move(case, when)
         first_call = (f"Erstgespräch mit {business.contact_name}: Interesse am kostenlosen Digitalisierungscheck, "
                       "Termin wird abgestimmt.")
         add_event(case, "note", owner, first_call, channel="call").created_at = when + timedelta(minutes=15)
@@ -256,57 +257,52 @@ class _CaseBuilder:
             case.closed_at = entry.created_at
         self.clock.after_move(case, entry.created_at)
 
-    def _check(self, case: Case, owner: User, when: datetime) -> None:
-        from app.checks.services import completion_text  # the wording the check page itself writes
+    def _backdate(self, case: Case, when: datetime) -> None:
+        """Give the timeline entries the operation just wrote the step's (past) time."""
+        db.session.flush()
+        db.session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.created_at >= self.now)
+                           .values(created_at=when).execution_options(synchronize_session="fetch"))
 
+    def _check(self, case: Case, owner: User, when: datetime) -> None:
         q = self.questionnaire
         affinity = self.rng.uniform(0.4, 3.2)  # how digital this business already is
         self.answers = {item.key: min(q.max_value, max(0, round(self.rng.gauss(affinity, 0.9)))) for item in q.items}
-        result = score(q, self.answers)
-        self.weakest = min(q.dimensions, key=lambda d: result.dimensions[d.key])
-        check = Check(case_id=case.id, questionnaire_version=q.version, status="completed", answers=self.answers,
-                      scores=result.dimensions, overall_score=result.overall, level=result.level,
-                      created_by_id=owner.id, started_at=when - timedelta(hours=1), completed_at=when)
-        db.session.add(check)
+        relevance = [o.value for o in q.relevance_scale if o.value is not None]
+        check = checks.start_or_continue(case, owner)
         db.session.flush()
-        add_event(case, "check_completed", owner, completion_text(q, result.overall, result.level),
-                  check_id=check.id, overall=result.overall, level=result.level).created_at = when
+        answers = ({key: {ans.IMPLEMENTATION: value, ans.RELEVANCE: self.rng.choice(relevance)}
+                    for key, value in self.answers.items()} if q.rates_relevance else self.answers)
+        checks.save_step(check, answers, resume_at=None)
+        checks.complete(check, case, owner, move_on=False)
+        check.started_at, check.completed_at = when - timedelta(hours=1), when
+        self.weakest = min(q.dimensions, key=lambda d: check.scores[d.key])
+        self._backdate(case, when)
         self._move(case, "check_done", owner, when)
 
     def _workshop(self, case: Case, owner: User, when: datetime) -> None:
-        workshop = self.workshop
-        attendance = Attendance(workshop_id=workshop.id, case_id=case.id, recorded_by_id=owner.id, recorded_at=when)
-        db.session.add(attendance)
-        db.session.flush()
-        day = workshop.starts_at.astimezone(BERLIN).strftime("%d.%m.%Y")
-        add_event(case, "workshop_attended", owner, f"Teilnahme am Workshop „{workshop.title}“ am {day}.",
-                  attendance_id=attendance.id, workshop_id=workshop.id).created_at = when
+        workshops.record_attendance(case, self.workshop, owner, move_on=False)
+        db.session.execute(update(Attendance).where(Attendance.case_id == case.id).values(recorded_at=when))
+        self._backdate(case, when)
         self._move(case, "workshop_attended", owner, when)
 
     def _referral(self, case: Case, owner: User, when: datetime) -> None:
         wanted = set(self.weakest.topics)
         partner = self.rng.choice([p for p in self.partners if wanted & {t.key for t in p.topics}] or self.partners)
         topic = self.rng.choice([t for t in partner.topics if t.key in wanted] or partner.topics)
-        referral = Referral(case_id=case.id, partner_id=partner.id, topic_id=topic.id, consent=True,
-                            note="Betrieb ist mit der Weitergabe der Kontaktdaten einverstanden.",
-                            created_by_id=owner.id, created_at=when)
-        db.session.add(referral)
-        db.session.flush()
-        add_event(case, "referral", owner, f"An {partner.name} vermittelt (Thema: {topic.name}).",
-                  referral_id=referral.id, partner_id=partner.id, topic_id=topic.id).created_at = when
+        partners.refer(case, partner, topic, True, "Betrieb ist mit der Weitergabe der Kontaktdaten einverstanden.",
+                       owner, move_on=False)
+        db.session.execute(update(Referral).where(Referral.case_id == case.id).values(created_at=when))
+        self._backdate(case, when)
         self._move(case, "referred", owner, when)
 
     def _measure(self, case: Case, owner: User, when: datetime) -> None:
         item = min(self.weakest.items, key=lambda i: self.answers[i.key])
         text_ = self.rng.choice(item.measures) if item.measures else self.weakest.name
         topic = self.topics.get(item.topics[0]) if item.topics else None
-        measure = Measure(case_id=case.id, topic_id=topic.id if topic else None, description=text_,
-                          status="implemented", implemented_on=when.astimezone(BERLIN).date(),
-                          created_by_id=owner.id, created_at=when)
-        db.session.add(measure)
-        db.session.flush()
-        add_event(case, "measure_recorded", owner, f"Maßnahme (umgesetzt): {text_}", measure_id=measure.id,
-                  status="implemented", topic_id=measure.topic_id).created_at = when
+        measures.record_measure(case, owner, text_, MeasureStatus.IMPLEMENTED, topic, today_berlin(when),
+                                move_on=False)
+        db.session.execute(update(Measure).where(Measure.case_id == case.id).values(created_at=when))
+        self._backdate(case, when)
         self._move(case, "implemented", owner, when)
 
     def _withdraw(self, case: Case, owner: User, when: datetime) -> None:
@@ -353,13 +349,12 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
                 source = "contacted" if state == "withdrawn" else workflow.ORDER[workflow.ORDER.index(state) - 1]
                 events.append(_event(case_id, "moved", owner, source, state, "", changed, move="forward"))
         db.session.execute(insert(Business.__table__), businesses)
-        db.session.execute(insert(Case.__table__), cases)
+        workflow.insert_in_bulk(cases)
         db.session.execute(insert(CaseEvent.__table__), events)
     if db.session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequences behind
         for table in ("businesses", "cases"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
-    db.session.commit()
     return n
 
 

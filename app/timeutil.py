@@ -1,6 +1,6 @@
 """Time helpers: store UTC (timezone-aware), show Europe/Berlin."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -11,6 +11,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def today_berlin(now: datetime | None = None) -> date:
+    """The calendar day in Germany: what "today" and "overdue" mean everywhere in the app."""
+    return (now or utcnow()).astimezone(BERLIN).date()
 
 
 class UTCDateTime(TypeDecorator):

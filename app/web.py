@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
-from app.cases import diagram, workflow
+from app.cases import diagram, registry, workflow
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -31,7 +31,6 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means "down"; the reason goes into the answer
         current_app.logger.warning("health check: database down: %s", exc)
-        db.session.rollback()
         return jsonify(status="error", database="down"), 503
     return jsonify(status="ok", database="up")
 
@@ -61,6 +60,7 @@ def register_web(app: Flask) -> None:
     def globals_for_templates():
         return {
             "state_label": workflow.state_label,
+            "event_label": lambda kind: str(registry.current().event_labels.get(kind, kind)),
             "STATES": workflow.STATES,
             "idle_timeout_minutes": current_app.config["IDLE_TIMEOUT_MINUTES"],
             "now": utcnow(),

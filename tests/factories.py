@@ -1,17 +1,22 @@
-"""Build real records for tests: businesses with cases, and what each workflow guard needs."""
+"""Build real records for tests through the real operations, each in its own unit of work."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.cases import services, workflow
+from app.cases import measures, services, workflow
 from app.cases.models import Business, Case, Measure
+from app.checks import answers as ans
+from app.checks import services as checks
 from app.checks.models import Check
 from app.extensions import db
+from app.partners import services as partners
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
-from app.timeutil import utcnow
+from app.timeutil import today_berlin, utcnow
+from app.transactions import unit_of_work
+from app.workshops import services as workshops
 from app.workshops.models import Attendance, Workshop
 
 
@@ -20,46 +25,64 @@ def make_case(owner: User, name: str = "Tischlerei Brinkmann", postcode: str = "
     trade = db.session.scalar(select(Trade).where(Trade.name == "Tischler"))
     business = Business(name=name, trade_id=trade.id, postcode=postcode, municipality_id=town.id,
                         contact_name="Jana Brinkmann", email="info@brinkmann.example.org")
-    return services.open_business_case(business, owner, owner)
+    with unit_of_work():
+        case = services.open_business_case(business, owner, owner)
+    return case
 
 
 def _topic() -> Topic:
     return db.session.scalar(select(Topic).order_by(Topic.id))
 
 
-def add_check(case: Case) -> Check:
-    check = Check(case_id=case.id, questionnaire_version="v1", status="completed", answers={}, scores={},
-                  overall_score=50.0, level=3, completed_at=utcnow())
-    db.session.add(check)
-    db.session.commit()
+def _actor(case: Case) -> User:
+    return db.session.get(User, case.owner_id)
+
+
+def add_check(case: Case, implementation: int = 2, relevance: int = 3, version: str = "v1") -> Check:
+    """A check answered the same on every item, completed by the owner (the case is not moved).
+
+    v1 by default: a T0 taken before v2 became current (every item at 2 of 4: 50 points, level 3).
+    """
+    with unit_of_work():
+        check = checks.start_or_continue(case, _actor(case))
+        check.questionnaire_version = version
+        db.session.flush()
+        questionnaire = checks.questionnaire_of(check)
+        rating = {ans.IMPLEMENTATION: implementation, ans.RELEVANCE: relevance}
+        answers = {item.key: dict(rating) if questionnaire.rates_relevance else implementation
+                   for item in questionnaire.items}
+        checks.save_step(check, answers, resume_at=None)
+        checks.complete(check, case, _actor(case), move_on=False)
     return check
 
 
+def add_workshop(days_ago: int = 3, title: str = "E-Rechnung im Handwerk") -> Workshop:
+    with unit_of_work():
+        workshop = workshops.save_workshop(Workshop(), title, _topic().id,
+                                           workshops.utc_to_berlin(utcnow() - timedelta(days=days_ago)),
+                                           "Gelsenkirchen", "")
+    return workshop
+
+
 def add_attendance(case: Case) -> Attendance:
-    workshop = Workshop(title="E-Rechnung im Handwerk", topic_id=_topic().id, place="Gelsenkirchen",
-                        starts_at=utcnow() - timedelta(days=3))
-    db.session.add(workshop)
-    db.session.flush()
-    attendance = Attendance(workshop_id=workshop.id, case_id=case.id)
-    db.session.add(attendance)
-    db.session.commit()
-    return attendance
+    workshop = add_workshop()
+    with unit_of_work():
+        workshops.record_attendance(case, workshop, _actor(case), move_on=False)
+    return db.session.scalar(select(Attendance).where(Attendance.case_id == case.id).order_by(Attendance.id.desc()))
 
 
 def add_referral(case: Case) -> Referral:
-    partner = db.session.scalar(select(Partner).order_by(Partner.id))
-    referral = Referral(case_id=case.id, partner_id=partner.id, topic_id=_topic().id, consent=True)
-    db.session.add(referral)
-    db.session.commit()
-    return referral
+    partner = db.session.scalar(select(Partner).where(Partner.active).order_by(Partner.id))
+    with unit_of_work():
+        partners.refer(case, partner, _topic(), True, "", _actor(case), move_on=False)
+    return db.session.scalar(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()))
 
 
 def add_measure(case: Case, status: str = "implemented") -> Measure:
-    measure = Measure(case_id=case.id, description="E-Rechnungen empfangen und archivieren", status=status,
-                      implemented_on=date.today() if status == "implemented" else None)
-    db.session.add(measure)
-    db.session.commit()
-    return measure
+    with unit_of_work():
+        measures.record_measure(case, _actor(case), "E-Rechnungen empfangen und archivieren", status, None,
+                                today_berlin() if status == "implemented" else None, move_on=False)
+    return db.session.scalar(select(Measure).where(Measure.case_id == case.id).order_by(Measure.id.desc()))
 
 
 # What a case needs to have reached each state along the shortest forward path.
@@ -74,9 +97,10 @@ PATH = {
 def bring_to(case: Case, state: str, actor: User) -> Case:
     """Move a case to state through the real workflow, creating only the records each step needs."""
     if state == workflow.WITHDRAWN:
-        workflow.move(case, state, actor, reason="Kein Interesse mehr")
+        with unit_of_work():
+            workflow.move(case, state, actor, reason="Kein Interesse mehr")
     for step in PATH.get(state, []):
         RECORDS_FOR[step](case)
-        workflow.move(case, step, actor)
-    db.session.commit()
+        with unit_of_work():
+            workflow.move(case, step, actor)
     return case

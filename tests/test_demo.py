@@ -10,6 +10,7 @@ from app.auth.passwords import verify_password
 from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import open_business_case
+from app.checks.answers import implementation, relevance
 from app.checks.models import Check
 from app.demo import DEMO_PASSWORD, seed_bulk, seed_demo_data
 from app.extensions import db
@@ -59,7 +60,7 @@ def test_demo_covers_every_state_with_the_records_behind_it(app):
     assert _cases_in("implemented", Measure) == 0
     check = db.session.scalar(select(Check).limit(1))
     assert check.status == "completed" and 1 <= check.level <= 5 and 0 <= check.overall_score <= 100
-    assert all(0 <= value <= 4 for value in check.answers.values())
+    assert all(0 <= implementation(value) <= 4 and relevance(value) is not None for value in check.answers.values())
     assert db.session.scalar(select(func.count()).where(Referral.consent.is_(False))) == 0
 
 
@@ -107,7 +108,7 @@ def test_demo_follow_ups_look_as_if_the_rules_had_run_back_then(app):
     _fresh_demo()
     now = utcnow()
     move_times = {(e.case_id, e.created_at) for e in db.session.scalars(select(CaseEvent).where(
-        CaseEvent.kind == "moved"))}
+        CaseEvent.kind.in_(("moved", "opened"))))}
     delays = {r.id: r.delay_days for r in db.session.scalars(select(FollowUpRule))}
     by_rule = db.session.scalars(select(Reminder).where(Reminder.rule_id.is_not(None))).all()
     assert by_rule and all((r.case_id, r.created_at) in move_times for r in by_rule)

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.cases.measures import measures_for_case, today_in_germany
+from app.cases.measures import measures_for_case
 from app.cases.models import Case, CaseEvent, Measure
 from app.extensions import db
 from app.reference.models import Topic
+from app.timeutil import today_berlin
 from tests.factories import add_measure, bring_to, make_case
 
 
@@ -17,7 +18,7 @@ def _count(model) -> int:
 
 def _form(**overrides) -> dict:
     return {"description": "E-Rechnungen werden jetzt digital empfangen und archiviert", "status": "implemented",
-            "implemented_on": today_in_germany().isoformat(), "topic_id": "", **overrides}
+            "implemented_on": today_berlin().isoformat(), "topic_id": "", **overrides}
 
 
 def test_form_offers_the_statuses_in_german_with_implemented_preselected(client, login, users):
@@ -33,7 +34,7 @@ def test_form_offers_the_statuses_in_german_with_implemented_preselected(client,
 def test_a_date_in_the_future_is_refused_and_nothing_saved(client, login, users):
     case = make_case(users["scout"])
     login("scout")
-    tomorrow = (today_in_germany() + timedelta(days=1)).isoformat()
+    tomorrow = (today_berlin() + timedelta(days=1)).isoformat()
     page = client.post(f"/cases/{case.id}/measures", data=_form(implemented_on=tomorrow)).get_data(as_text=True)
     assert "Das Datum darf nicht in der Zukunft liegen." in page
     assert _count(Measure) == 0 and db.session.scalar(
@@ -61,7 +62,7 @@ def test_implemented_measure_with_move_on_moves_the_case(client, login, users):
     page = response.get_data(as_text=True)
     assert "Die Maßnahme ist erfasst." in page and "Der Fall steht jetzt auf „Umgesetzt“." in page
     [measure] = measures_for_case(case.id)
-    assert measure.status == "implemented" and measure.implemented_on == today_in_germany()
+    assert measure.status == "implemented" and measure.implemented_on == today_berlin()
     assert measure.topic_id == topic.id
     assert db.session.get(Case, case.id).state == "implemented"
     event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "measure_recorded"))
@@ -110,25 +111,25 @@ def test_implemented_needs_a_date_and_nothing_changes_without_it(client, login, 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Bitte geben Sie das Datum ein, an dem die Maßnahme umgesetzt wurde." in page
-    tomorrow = (today_in_germany() + timedelta(days=1)).isoformat()
+    tomorrow = (today_berlin() + timedelta(days=1)).isoformat()
     assert "nicht in der Zukunft" in _status(client, measure, status="implemented",
                                              implemented_on=tomorrow).get_data(as_text=True)
     assert _status(client, measure, status="finished", implemented_on="").status_code == 422
     db.session.refresh(measure)
     assert measure.status == "planned" and measure.implemented_on is None
-    assert db.session.scalar(select(func.count()).where(CaseEvent.kind == "measure_recorded")) == 0
+    assert db.session.scalar(select(func.count()).where(CaseEvent.kind == "measure_recorded")) == 1  # recording
 
 
 def test_status_change_is_saved_with_its_date_and_written_to_the_timeline(client, login, users):
     case = make_case(users["scout"])
     measure = add_measure(case, "suggested")
     login("scout")
-    day = today_in_germany() - timedelta(days=2)
+    day = today_berlin() - timedelta(days=2)
     response = _status(client, measure, status="implemented", implemented_on=day.isoformat())
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#measure-{measure.id}")
     db.session.refresh(measure)
     assert measure.status == "implemented" and measure.implemented_on == day
-    event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "measure_recorded"))
+    event = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "measure_recorded").order_by(CaseEvent.id)).all()[-1]
     assert "von „vorgeschlagen“ auf „umgesetzt“ geändert" in event.text
     assert event.data == {"measure_id": measure.id, "status": "implemented", "previous": "suggested"}
     # dropped again: the date no longer applies
@@ -146,7 +147,7 @@ def test_the_implemented_guard_needs_an_implemented_measure(client, login, users
     assert refused.status_code == 422
     assert "Es ist keine umgesetzte Maßnahme erfasst." in refused.get_data(as_text=True)
     assert db.session.get(Case, case.id).state == "check_done"
-    _status(client, measure, status="implemented", implemented_on=today_in_germany().isoformat())
+    _status(client, measure, status="implemented", implemented_on=today_berlin().isoformat())
     db.session.refresh(case)
     moved = client.post(f"/cases/{case.id}/move", data={"target": "implemented", "version": case.version})
     assert moved.status_code == 302 and db.session.get(Case, case.id).state == "implemented"

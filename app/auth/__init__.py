@@ -1,0 +1,10 @@
+"""Staff accounts, roles, sign-in and the access rule of every view."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.auth import access, views
+
+    app.register_blueprint(views.bp)
+    access.init_app(app)

@@ -1,6 +1,7 @@
 """Staff accounts with a role, a hashed password, login throttling and a session version."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import String
@@ -8,12 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
+from app.vocabulary import one_of
 
-ROLES = ("scout", "lead", "admin")
+
+class Role(StrEnum):
+    SCOUT = "scout"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -33,10 +43,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -9,17 +9,13 @@ from sqlalchemy import case, func, select, update
 
 from app.auth.models import ROLES, User
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
+from app.errors import DomainError
 from app.extensions import db
 from app.timeutil import utcnow
 
 
-class AuthError(Exception):
+class AuthError(DomainError):
     """A German message, and the form field it belongs to when there is one."""
-
-    def __init__(self, message, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
 
 
 WRONG_CREDENTIALS = _l("Email address or password is wrong.")
@@ -50,23 +46,24 @@ def authenticate(email: str, password: str) -> User:
     user.locked_until = None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def _count_failure(user: User) -> None:
+    """Count the failure on a connection of its own: it must stay counted although the request that
+    refuses the sign-in rolls its own transaction back."""
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     lock_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(
-            failed_logins=case((User.failed_logins + 1 >= limit, 0), else_=User.failed_logins + 1),
-            locked_until=case((User.failed_logins + 1 >= limit, lock_until), else_=User.locked_until),
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(
+                failed_logins=case((User.failed_logins + 1 >= limit, 0), else_=User.failed_logins + 1),
+                locked_until=case((User.failed_logins + 1 >= limit, lock_until), else_=User.locked_until),
+            )
         )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
@@ -82,17 +79,17 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
         raise AuthError(problem, "password")
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def end_all_sessions(user: User) -> None:
     """Log the user out everywhere: sessions carry the old version and stop loading."""
     user.session_version += 1
-    db.session.commit()
+    db.session.flush()
 
 
 def set_active(user: User, active: bool) -> None:
     user.active = active
     user.session_version += 1
-    db.session.commit()
+    db.session.flush()

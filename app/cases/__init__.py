@@ -1,0 +1,26 @@
+"""Businesses, cases, notes, the timeline, measures and the state machine (the package the others build on)."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app.cases import registry
+from app.cases.vocab import EventKind
+
+
+def init_app(app: Flask) -> None:
+    from app.cases import measures, measures_views, views
+
+    cases = registry.init_app(app)
+    cases.guards["implemented_measure"] = measures.has_implemented_measure
+    cases.add_panel(registry.Panel("measures/_case_panel.html", "measures-panel-heading",
+                                   lambda case: measures.measures_for_case(case.id), order=40))
+    cases.event_labels.update({
+        EventKind.OPENED: _l("Case opened"),
+        EventKind.MOVED: _l("State changed"),
+        EventKind.NOTE: _l("Note"),
+        EventKind.BUSINESS_EDITED: _l("Business data changed"),
+        EventKind.REASSIGNED: _l("Case reassigned"),
+        EventKind.MEASURE_RECORDED: _l("Measure recorded"),
+    })
+    app.register_blueprint(views.bp)
+    app.register_blueprint(measures_views.bp)

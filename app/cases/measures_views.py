@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app import transactions
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
 from app.cases.models import Case, Measure
-from app.cases.records import RecordForm, announce, int_or_none
-from app.cases.workflow import MoveRefused
+from app.cases.records import RecordForm, int_or_none, save_record
 from app.extensions import db
 
 bp = Blueprint("measures", __name__)
@@ -55,21 +55,13 @@ def new(case_id: int):
     form = MeasureForm()
     topics = {t.id: t for t in measures.topics()}
     form.topic_id.choices = [("", _("No topic"))] + [(t.id, t.name) for t in topics.values()]
-    form.offer_move(case, current_user, measures.IMPLEMENTED)
-    if form.validate_on_submit():
-        before = case.state
-        try:
-            problem = measures.record_measure(case, current_user, form.description.data, form.status.data,
-                                              topics.get(form.topic_id.data), form.implemented_on.data,
-                                              form.wants_move)
-        except measures.MeasureError as error:
-            form[error.field].errors.append(error.message)
-        except MoveRefused as refused:
-            flash(refused.message, "error")
-        else:
-            flash(_("The measure is recorded."), "success")
-            announce(case, before, measures.IMPLEMENTED, form.wants_move, problem)
-            return redirect(url_for("cases.show", case_id=case.id))
+    form.offer_move(case, current_user, "implemented_measure")
+    if form.validate_on_submit() and (done := save_record(
+            form, case, "implemented_measure", _("The measure is recorded."),
+            lambda: measures.record_measure(case, current_user, form.description.data, form.status.data,
+                                            topics.get(form.topic_id.data), form.implemented_on.data,
+                                            form.wants_move))):
+        return done
     return render_template("measures/record.html", form=form, case=case,
                            recorded=measures.measures_for_case(case.id))
 
@@ -85,7 +77,9 @@ def change_status(measure_id: int):
     form = StatusForm(obj=measure)
     if form.validate_on_submit():
         try:
-            changed = measures.change_status(measure, case, current_user, form.status.data, form.implemented_on.data)
+            with transactions.refusable():
+                changed = measures.change_status(measure, case, current_user, form.status.data,
+                                                 form.implemented_on.data)
         except measures.MeasureError as error:
             form[error.field].errors.append(error.message)
         else:

@@ -11,9 +11,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.auth.models import User
+from app.cases.vocab import EventKind, MeasureStatus, State
 from app.extensions import db
 from app.reference.models import Municipality, Topic, Trade
 from app.timeutil import UTCDateTime, utcnow
+from app.vocabulary import one_of
 
 
 class Business(db.Model):
@@ -53,6 +55,7 @@ class Case(db.Model):
         Index("ix_cases_owner_state", "owner_id", "state"),
         Index("ix_cases_owner_next_due", "owner_id", "next_due_at"),
         Index("ix_cases_state", "state"),
+        one_of("state", State),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +80,7 @@ class CaseEvent(db.Model):
     """A timeline entry: who (a user, or the system when actor is empty) did what, when."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_created", "case_id", "created_at"),)
+    __table_args__ = (Index("ix_case_events_case_created", "case_id", "created_at"), one_of("kind", EventKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -92,13 +95,11 @@ class CaseEvent(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-MEASURE_STATUSES = ("suggested", "planned", "in_progress", "implemented", "dropped")
-
-
 class Measure(db.Model):
     """Something the business does to become more digital (Maßnahme / Umsetzung)."""
 
     __tablename__ = "measures"
+    __table_args__ = (one_of("status", MeasureStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -1,20 +1,23 @@
-"""Operations on businesses and cases: open, edit, note, record a milestone (and offer its move)."""
+"""Operations on businesses and cases: open, save a business, note, record a milestone (and make its move),
+reassign. They flush and raise DomainError; the request or unit of work commits."""
 
 from typing import Any
 
 from sqlalchemy import func, select
 
-from app.auth.models import User
-from app.cases import workflow
+from app.auth.models import Role, User
+from app.cases import registry, workflow
 from app.cases.models import Business, Case, CaseEvent
+from app.cases.vocab import EventKind
 from app.extensions import db
 from app.timeutil import utcnow
 
-NOTE_CHANNELS = ("call", "visit", "email", "other")
+BUSINESS_FIELDS = ("name", "trade_id", "register_number", "street", "postcode", "municipality_id",
+                   "contact_name", "phone", "email", "employees", "email_consent", "consent_source")
 
 
 def add_event(
-    case: Case, kind: str, actor: User | None, text: str = "", to_state: str | None = None, **data: Any
+    case: Case, kind: EventKind, actor: User | None, text: str = "", to_state: str | None = None, **data: Any
 ) -> CaseEvent:
     """Append a timeline entry (actor None means the system did it)."""
     entry = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None, text=text,
@@ -33,67 +36,103 @@ def similar_businesses(name: str, postcode: str, exclude_id: int | None = None) 
     return list(db.session.scalars(query.limit(5)))
 
 
-def open_business_case(business: Business, owner: User, actor: User) -> Case:
-    """Save a new business with its case and the first timeline entry; one commit."""
+def fill_business(business: Business, values: dict[str, Any]) -> list[str]:
+    """Copy a form's values into the business (trimmed; consent time kept in step); the names that changed."""
+    changed = []
+    had_consent = business.email_consent
+    for name in BUSINESS_FIELDS:
+        value = values.get(name)
+        value = value.strip() if isinstance(value, str) else value
+        if name == "email":
+            value = (value or "").lower()
+        elif name == "register_number":
+            value = value or None
+        if getattr(business, name) != value:
+            changed.append(name)
+            setattr(business, name, value)
+    if business.email_consent and not had_consent:
+        business.consent_at = utcnow()
+    elif not business.email_consent:
+        business.consent_at = None
+    return changed
+
+
+def case_owner(actor: User, wanted_id: int | None) -> User:
+    """Who owns a new case: the chosen active scout; a scout who chose nobody (or an invalid one) keeps it."""
+    owner = db.session.get(User, wanted_id) if wanted_id else None
+    return owner if owner and owner.role == Role.SCOUT and owner.active else actor
+
+
+def open_business_case(business: Business, owner: User, actor: User | None) -> Case:
+    """Save a new business with its case, its "opened" entry and the case_opened hooks' follow-ups."""
     db.session.add(business)
     db.session.flush()
-    case = workflow.open_case(Case(business_id=business.id, owner_id=owner.id))
+    case = Case(business_id=business.id, owner_id=owner.id)
     db.session.add(case)
-    db.session.flush()
-    opened = add_event(case, "opened", actor, to_state=case.state)
-    db.session.flush()
-    workflow.record_opening(case, opened)
-    db.session.commit()
+    workflow.open_case(case, actor)
     return case
 
 
-def update_business(business: Business, case: Case | None, actor: User, changed: list[str]) -> None:
+def latest_case(business: Business) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.business_id == business.id).order_by(Case.id.desc()).limit(1))
+
+
+def update_business(business: Business, values: dict[str, Any], actor: User) -> Case | None:
+    """Save corrected business data; the changed fields are noted on its latest case's timeline."""
+    changed = fill_business(business, values)
+    case = latest_case(business)
     if case is not None and changed:
-        add_event(case, "business_edited", actor, fields=changed)
-    db.session.commit()
+        add_event(case, EventKind.BUSINESS_EDITED, actor, fields=changed)
+    db.session.flush()
+    return case
 
 
 def add_note(case: Case, actor: User, text: str, channel: str) -> CaseEvent:
-    entry = add_event(case, "note", actor, text.strip(), channel=channel)
-    db.session.commit()
+    entry = add_event(case, EventKind.NOTE, actor, text.strip(), channel=channel)
+    db.session.flush()
     return entry
 
 
-def record_milestone(case: Case, kind: str, actor: User, text: str, target: str, move_on: bool,
+def record_milestone(case: Case, record: str, kind: EventKind, actor: User | None, text: str, move_on: bool,
                      **data: Any) -> str | None:
-    """Write the timeline entry for a new record (check, attendance, referral, measure).
+    """Write the timeline entry for a new record (check, attendance, referral, measure); perhaps move on.
 
-    When move_on is set and the case can move to target, the move happens in the same
-    transaction. A milestone reached out of order (a referred business attends a workshop) is
-    only recorded: the case never moves back. Returns why the move did not happen, if asked for.
-    Commits.
+    The move table says which state the record leads to. When move_on is set and the case can move
+    there, the move happens in the same transaction. A milestone reached out of order (a referred
+    business attends a workshop) is only recorded: the case never moves back. Returns why a wanted
+    move did not happen.
     """
     add_event(case, kind, actor, text, **data)
     db.session.flush()
-    problem = None
-    if move_on and case.state != target:
-        chosen = workflow.find_move(case.state, target)
-        problem = workflow.refusal(case, actor, chosen) if chosen else None
-        if chosen and problem is None:
-            workflow.move(case, target, actor)
-    db.session.commit()
+    target = workflow.MILESTONE_FOR[record].target
+    if not (move_on and actor is not None and case.state != target):
+        return None
+    chosen = workflow.find_move(case.state, target)
+    problem = workflow.refusal(case, actor, chosen) if chosen else None
+    if chosen and problem is None:
+        workflow.move(case, target, actor)
     return problem
 
 
-def can_offer(case: Case, user: User, target: str) -> bool:
-    """Whether a record form should offer the move to target (the guard is checked after saving)."""
-    chosen = workflow.find_move(case.state, target)
+def can_offer(case: Case, user: User, record: str) -> bool:
+    """Whether a record form should offer the move its record leads to (the guard is checked after saving)."""
+    chosen = workflow.find_move(case.state, workflow.MILESTONE_FOR[record].target)
     return chosen is not None and chosen.kind == "forward" and workflow.may_make(chosen, case, user)
 
 
 def reassign(cases: list[Case], new_owner: User, actor: User) -> int:
-    """Give cases to another scout, with a timeline entry on each; one commit."""
+    """Give cases to another scout, with a timeline entry on each; the case_reassigned hooks move what
+    belongs to the owner (open reminders)."""
     moved = 0
+    hooks = registry.current().case_reassigned
     for case in cases:
-        if case.owner_id == new_owner.id:
+        old_owner_id = case.owner_id
+        if old_owner_id == new_owner.id:
             continue
-        add_event(case, "reassigned", actor, from_owner=case.owner_id, to_owner=new_owner.id)
+        add_event(case, EventKind.REASSIGNED, actor, from_owner=old_owner_id, to_owner=new_owner.id)
         case.owner_id = new_owner.id
+        for hook in hooks:
+            hook(case, old_owner_id, new_owner.id)
         moved += 1
-    db.session.commit()
+    db.session.flush()
     return moved

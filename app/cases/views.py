@@ -6,15 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import transactions
 from app.auth.access import CASE_WORKERS, access
-from app.auth.models import User
-from app.cases import queries, services, workflow
+from app.auth.models import Role, User
+from app.cases import queries, registry, services, workflow
 from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
 from app.cases.models import Business, Case
-from app.cases.panels import panels_for
 from app.extensions import db
-from app.scheduling.panel import follow_ups_for
-from app.timeutil import utcnow
 
 bp = Blueprint("cases", __name__)
 
@@ -47,7 +45,7 @@ def _render_case(case: Case, note_form: NoteForm, status: int = 200,
     return render_template(
         "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
         retry=retry, note_form=note_form, channel_labels=CHANNEL_LABELS,
-        panels=panels_for(case), followups=follow_ups_for(case),
+        panels=[(panel, panel.items(case)) for panel in registry.current().panels],
     ), status
 
 
@@ -60,12 +58,11 @@ def move(case_id: int):
     if not form.validate_on_submit() or not form.version.data.isdigit():
         abort(400)
     try:
-        workflow.move(case, form.target.data, current_user, reason=form.reason.data or "",
-                      expected_version=int(form.version.data))
-        db.session.commit()
+        with transactions.refusable():
+            workflow.move(case, form.target.data, current_user, reason=form.reason.data or "",
+                          expected_version=int(form.version.data))
     except workflow.MoveRefused as refused:
         # Show the case as it is now, keeping what the user typed, with the reason it failed.
-        db.session.rollback()
         flash(refused.message, "error")
         status = 409 if isinstance(refused, workflow.Conflict) else 422
         return _render_case(db.session.get(Case, case_id), NoteForm(), status, retry=form)
@@ -88,8 +85,12 @@ def add_note(case_id: int):
 
 
 def _owner_choices(form: BusinessForm) -> None:
-    scouts = db.session.scalars(select(User).where(User.role == "scout", User.active).order_by(User.name))
+    scouts = db.session.scalars(select(User).where(User.role == Role.SCOUT, User.active).order_by(User.name))
     form.owner_id.choices = [(u.id, u.name) for u in scouts]
+
+
+def _values(form: BusinessForm) -> dict:
+    return {name: form[name].data for name in services.BUSINESS_FIELDS}
 
 
 @bp.route("/businesses/new", methods=["GET", "POST"])
@@ -103,12 +104,12 @@ def new_business():
         duplicates = services.similar_businesses(form.name.data, form.postcode.data)
         if not duplicates or form.confirm_duplicate.data:
             business = Business()
-            _fill_business(form, business)
-            owner = _chosen_owner(form)
+            services.fill_business(business, _values(form))
+            owner = services.case_owner(current_user, form.owner_id.data)
             case = services.open_business_case(business, owner, current_user)
             flash(_("Business created; its case is open."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    elif request.method == "GET" and current_user.role == "scout":
+    elif request.method == "GET" and current_user.role == Role.SCOUT:
         form.owner_id.data = current_user.id
     return render_template("cases/business_form.html", form=form, duplicates=duplicates, business=None)
 
@@ -121,32 +122,7 @@ def edit_business(business_id: int):
     form = BusinessForm(obj=business)
     del form.owner_id, form.confirm_duplicate
     if form.validate_on_submit():
-        changed = [name for name, field in form._fields.items()
-                   if name != "csrf_token" and getattr(business, name, None) != field.data]
-        _fill_business(form, business)
-        case = db.session.scalar(select(Case).where(Case.business_id == business.id).order_by(Case.id.desc()))
-        services.update_business(business, case, current_user, changed)
+        case = services.update_business(business, _values(form), current_user)
         flash(_("Business data saved."), "success")
         return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
     return render_template("cases/business_form.html", form=form, duplicates=[], business=business)
-
-
-def _fill_business(form: BusinessForm, business: Business) -> None:
-    had_consent = business.email_consent
-    for name in ("name", "trade_id", "register_number", "street", "postcode", "municipality_id",
-                 "contact_name", "phone", "email", "employees", "email_consent", "consent_source"):
-        value = getattr(form, name).data
-        setattr(business, name, value.strip() if isinstance(value, str) else value)
-    business.email = (business.email or "").lower()
-    business.register_number = business.register_number or None
-    if business.email_consent and not had_consent:
-        business.consent_at = utcnow()
-    elif not business.email_consent:
-        business.consent_at = None
-
-
-def _chosen_owner(form: BusinessForm) -> User:
-    if current_user.role == "scout" and not form.owner_id.data:
-        return current_user
-    owner = db.session.get(User, form.owner_id.data or 0)
-    return owner if owner and owner.role == "scout" and owner.active else current_user

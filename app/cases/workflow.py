@@ -1,99 +1,99 @@
 """The case state machine (DESIGN.md §4): the only code that changes a case's state.
 
-MOVES is the declarative table: which moves exist, who may make each, what each requires
-(a guard returns the German message shown when the data does not allow the move) and whether
-it needs a reason. Every move has the same effects: a timeline event, and whatever the
-registered effect hooks do (follow-up rules, see app.scheduling).
+MOVES is the declarative table: which moves exist, who may make each, which recorded milestone a
+forward move requires (its guard: the package owning that record registers the test under the
+milestone's key, see app.cases.registry) and the German message when it is missing, whether a move
+needs a reason and whether it closes the case. Every move has the same effects: the state and its
+timestamps, a timeline event, and the registered `case_moved` hooks (follow-up rules).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, exists, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth.models import User
-from app.cases.models import Case, CaseEvent, Measure
-from app.checks.models import Check
+from app.auth.models import Role, User
+from app.cases import registry
+from app.cases.models import Case, CaseEvent
+from app.cases.vocab import EventKind, State
+from app.errors import DomainError
 from app.extensions import db
-from app.partners.models import Referral
 from app.timeutil import utcnow
-from app.workshops.models import Attendance
 
 # The forward order of the pipeline; "withdrawn" stands beside it.
-ORDER = ("contacted", "check_done", "workshop_attended", "referred", "implemented")
-WITHDRAWN = "withdrawn"
-STATES = (*ORDER, WITHDRAWN)
-INITIAL = "contacted"
+ORDER = (State.CONTACTED, State.CHECK_DONE, State.WORKSHOP_ATTENDED, State.REFERRED, State.IMPLEMENTED)
+WITHDRAWN = State.WITHDRAWN
+STATES = tuple(State)
+INITIAL = State.CONTACTED
 OPEN_STATES = ORDER  # "implemented" stays open for the re-check
 
 STATE_LABELS = {
-    "contacted": _l("Contacted"),
-    "check_done": _l("Check done"),
-    "workshop_attended": _l("Workshop attended"),
-    "referred": _l("Referred"),
-    "implemented": _l("Implemented"),
-    "withdrawn": _l("Withdrawn"),
+    State.CONTACTED: _l("Contacted"),
+    State.CHECK_DONE: _l("Check done"),
+    State.WORKSHOP_ATTENDED: _l("Workshop attended"),
+    State.REFERRED: _l("Referred"),
+    State.IMPLEMENTED: _l("Implemented"),
+    State.WITHDRAWN: _l("Withdrawn"),
 }
 
 OWNER = "owner"
-LEAD = "lead"
-
-Guard = Callable[[Case], str | None]
+LEAD = Role.LEAD
 
 
-def _has(model, *criteria) -> Callable[[Case], bool]:
-    def check(case: Case) -> bool:
-        return db.session.scalar(select(exists().where(model.case_id == case.id, *criteria)))
+@dataclass(frozen=True)
+class Milestone:
+    """A recorded fact that lets a case move forward; `record` is the guard's key in the registry."""
 
-    return check
+    record: str
+    target: State
+    requires: object  # what the help page says the move needs
+    missing: object  # the refusal when the record is not there
 
 
-def _guard(test: Callable[[Case], bool], message) -> Guard:
-    return lambda case: None if test(case) else str(message)
-
-
-has_completed_check = _guard(
-    _has(Check, Check.status == "completed"),
-    _l("A completed digitalisation check is missing. Complete the check first."),
+MILESTONES = (
+    Milestone("completed_check", State.CHECK_DONE, _l("a completed check"),
+              _l("A completed digitalisation check is missing. Complete the check first.")),
+    Milestone("attendance", State.WORKSHOP_ATTENDED, _l("recorded workshop attendance"),
+              _l("No workshop attendance is recorded. Record the attendance first.")),
+    Milestone("referral", State.REFERRED, _l("a referral to a partner"),
+              _l("No referral to a partner is recorded. Record the referral first.")),
+    Milestone("implemented_measure", State.IMPLEMENTED, _l("at least one implemented measure"),
+              _l("No implemented measure is recorded. Record at least one implemented measure first.")),
 )
-has_attendance = _guard(
-    _has(Attendance), _l("No workshop attendance is recorded. Record the attendance first.")
-)
-has_referral = _guard(_has(Referral), _l("No referral to a partner is recorded. Record the referral first."))
-has_implemented_measure = _guard(
-    _has(Measure, Measure.status == "implemented"),
-    _l("No implemented measure is recorded. Record at least one implemented measure first."),
-)
+MILESTONE_FOR = {m.record: m for m in MILESTONES}
 
 
 @dataclass(frozen=True)
 class Move:
     kind: str  # forward | withdraw | reopen | correct
-    source: str
-    target: str
+    source: State
+    target: State
     who: frozenset[str]
-    guard: Guard | None = None
+    milestone: Milestone | None = None
     needs_reason: bool = False
-    requires: object = _l("a reason")  # what the help page says the move needs
+    closes: bool = False  # the case counts as closed (closed_at) until it is reopened
+
+    @property
+    def requires(self):
+        return self.milestone.requires if self.milestone else _l("a reason")
 
 
 _OWNER_OR_LEAD = frozenset({OWNER, LEAD})
 
 
-def _forward(sources: tuple[str, ...], target: str, guard: Guard, requires) -> list[Move]:
-    return [Move("forward", source, target, _OWNER_OR_LEAD, guard, requires=requires) for source in sources]
+def _forward(sources: tuple[State, ...], record: str) -> list[Move]:
+    milestone = MILESTONE_FOR[record]
+    return [Move("forward", source, milestone.target, _OWNER_OR_LEAD, milestone) for source in sources]
 
 
 MOVES: tuple[Move, ...] = (
-    *_forward(("contacted",), "check_done", has_completed_check, _l("a completed check")),
-    *_forward(("check_done",), "workshop_attended", has_attendance, _l("recorded workshop attendance")),
-    *_forward(("check_done", "workshop_attended"), "referred", has_referral, _l("a referral to a partner")),
-    *_forward(("check_done", "workshop_attended", "referred"), "implemented", has_implemented_measure,
-              _l("at least one implemented measure")),
-    *(Move("withdraw", source, WITHDRAWN, _OWNER_OR_LEAD, needs_reason=True) for source in OPEN_STATES),
+    *_forward((State.CONTACTED,), "completed_check"),
+    *_forward((State.CHECK_DONE,), "attendance"),
+    *_forward((State.CHECK_DONE, State.WORKSHOP_ATTENDED), "referral"),
+    *_forward((State.CHECK_DONE, State.WORKSHOP_ATTENDED, State.REFERRED), "implemented_measure"),
+    *(Move("withdraw", source, WITHDRAWN, _OWNER_OR_LEAD, needs_reason=True, closes=True) for source in OPEN_STATES),
     Move("reopen", WITHDRAWN, INITIAL, _OWNER_OR_LEAD, needs_reason=True),
     *(
         Move("correct", source, target, frozenset({LEAD}), needs_reason=True)
@@ -109,22 +109,9 @@ MOVE_LABELS = {
     "correct": _l("Correct back to “%(state)s”"),
 }
 
-Effect = Callable[[Case, Move, CaseEvent], None]
-_effects: list[Effect] = []
 
-
-def on_move(effect: Effect) -> Effect:
-    """Register an effect that runs inside every move's transaction (e.g. follow-up rules)."""
-    _effects.append(effect)
-    return effect
-
-
-class MoveRefused(Exception):
+class MoveRefused(DomainError):
     """The move is not possible; the message (German) says why."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
 
 
 class Conflict(MoveRefused):
@@ -151,7 +138,7 @@ def find_move(source: str, target: str) -> Move | None:
 
 
 def may_make(move: Move, case: Case, user: User) -> bool:
-    return (OWNER in move.who and case.owner_id == user.id) or (LEAD in move.who and user.role == "lead")
+    return (OWNER in move.who and case.owner_id == user.id) or (LEAD in move.who and user.role == Role.LEAD)
 
 
 def refusal(case: Case, user: User, move: Move, reason: str = "", *, check_reason: bool = True) -> str | None:
@@ -164,7 +151,9 @@ def refusal(case: Case, user: User, move: Move, reason: str = "", *, check_reaso
         return str(_l("Only the case owner or the team lead may move this case."))
     if check_reason and move.needs_reason and not reason.strip():
         return str(_l("Please give a reason."))
-    return move.guard(case) if move.guard else None
+    if move.milestone and not registry.current().guards[move.milestone.record](case):
+        return str(move.milestone.missing)
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,31 +168,31 @@ def options(case: Case, user: User) -> list[Option]:
     return [
         Option(m, move_label(m), refusal(case, user, m, check_reason=False))
         for m in MOVES
-        if m.source == case.state and (m.kind != "correct" or user.role == "lead")
+        if m.source == case.state and (m.kind != "correct" or user.role == Role.LEAD)
     ]
 
 
-# Not in MOVES: how every case enters the pipeline; its effects run like a move's (follow-up rules).
-OPENING = Move("open", "", INITIAL, _OWNER_OR_LEAD)
+def open_case(case: Case, actor: User | None) -> CaseEvent:
+    """Give a new case its initial state and its "opened" entry, then run the case_opened hooks.
 
-
-def record_opening(case: Case, entry: CaseEvent) -> None:
-    """Run the move effects for a new case entering its first state (its "opened" timeline entry)."""
-    for effect in _effects:
-        effect(case, OPENING, entry)
-
-
-def open_case(case: Case) -> Case:
-    """Give a new case its initial state (the only other place a state is set)."""
+    The case must be added to the session; this flushes it (the only other place a state is set).
+    """
     case._state = INITIAL
     case._workflow_target = INITIAL
-    return case
+    db.session.flush()
+    entry = CaseEvent(case_id=case.id, kind=EventKind.OPENED, actor_id=actor.id if actor else None,
+                      to_state=INITIAL, text="", data={}, created_at=case.opened_at or utcnow())
+    db.session.add(entry)
+    db.session.flush()
+    for hook in registry.current().case_opened:
+        hook(case, entry)
+    return entry
 
 
 def move(
     case: Case, target: str, user: User, *, reason: str = "", expected_version: int | None = None
 ) -> CaseEvent:
-    """Move the case to target, or raise MoveRefused/Conflict. The caller commits."""
+    """Move the case to target, or raise MoveRefused/Conflict. Flushes; the caller's unit of work commits."""
     if expected_version is not None and expected_version != case.version:
         raise Conflict()
     chosen = find_move(case.state, target)
@@ -219,22 +208,29 @@ def move(
 
     now = utcnow()
     source = case.state
-    case._workflow_target = target
-    case._state = target
+    case._workflow_target = chosen.target
+    case._state = chosen.target
     case.state_changed_at = now
-    case.closed_at = now if target == WITHDRAWN else None
-    entry = CaseEvent(case_id=case.id, kind="moved", actor_id=user.id, from_state=source, to_state=target,
-                      text=reason.strip(), data={"move": chosen.kind}, created_at=now)
+    case.closed_at = now if chosen.closes else None
+    entry = CaseEvent(case_id=case.id, kind=EventKind.MOVED, actor_id=user.id, from_state=source,
+                      to_state=chosen.target, text=reason.strip(), data={"move": chosen.kind}, created_at=now)
     db.session.add(entry)
     try:
         db.session.flush()  # the versioned UPDATE goes first: a concurrent move fails here
     except StaleDataError as exc:
-        db.session.rollback()
         raise Conflict() from exc
-    for effect in _effects:
-        effect(case, chosen, entry)
+    for hook in registry.current().case_moved:
+        hook(case, chosen, entry)
     db.session.flush()
     return entry
+
+
+def insert_in_bulk(rows: list[dict]) -> None:
+    """Insert many cases at once (benchmark seeding); each row's state must be a known one."""
+    unknown = {row["state"] for row in rows} - set(STATES)
+    if unknown:
+        raise StateChangeRefused(f"unknown states {sorted(unknown)}")
+    db.session.execute(Case.__table__.insert().execution_options(workflow_bulk=True), rows)
 
 
 @event.listens_for(Session, "before_flush")
@@ -247,3 +243,27 @@ def _refuse_state_changes_outside_workflow(session, flush_context, instances) ->
         blessed = obj.__dict__.pop("_workflow_target", None)
         if changed and blessed != obj._state:
             raise StateChangeRefused("a case's state changes only through app.cases.workflow.move()")
+
+
+def _statement_keys(orm_execute_state) -> set[str]:
+    statement = orm_execute_state.statement
+    keys = {getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})}
+    for rows in getattr(statement, "_multi_values", ()):
+        for row in rows:
+            keys.update(getattr(column, "key", column) for column in (row if isinstance(row, dict) else {}))
+    params = orm_execute_state.parameters or {}
+    for row in [params] if isinstance(params, dict) else params:
+        keys.update(row)
+    return keys
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_state_changes(orm_execute_state) -> None:
+    """A Core or bulk UPDATE/INSERT that writes cases.state would bypass the move table's effects."""
+    if not (orm_execute_state.is_update or orm_execute_state.is_insert):
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if getattr(table, "name", None) != Case.__tablename__ or orm_execute_state.execution_options.get("workflow_bulk"):
+        return
+    if _statement_keys(orm_execute_state) & {"state", "_state"}:
+        raise StateChangeRefused("a case's state changes only through app.cases.workflow.move()")

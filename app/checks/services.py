@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import record_milestone
+from app.cases.vocab import EventKind
 from app.checks import answers as ans
 from app.checks import questionnaire as qn
 from app.checks.comparison import compare
@@ -52,6 +53,17 @@ def first_check(case_id: int) -> Check | None:
     """The case's first completed check (T0): a re-check takes its questionnaire version."""
     return db.session.scalar(select(Check).where(Check.case_id == case_id, Check.status == "completed")
                              .order_by(Check.completed_at, Check.id).limit(1))
+
+
+def latest_check(case_id: int) -> Check | None:
+    """The case's latest completed check (T1 once there is a re-check)."""
+    return db.session.scalar(select(Check).where(Check.case_id == case_id, Check.status == "completed")
+                             .order_by(Check.completed_at.desc(), Check.id.desc()).limit(1))
+
+
+def has_completed_check(case: Case) -> bool:
+    """The guard of the move to "check done"."""
+    return latest_check(case.id) is not None
 
 
 def open_draft(case_id: int) -> Check | None:
@@ -144,7 +156,7 @@ def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str
         if change is not None:
             text += " " + _("Change since the first check: %(change)s points.", change=signed(change))
     return record_milestone(
-        case, "check_completed", actor, text, target="check_done", move_on=move_on, check_id=check.id,
+        case, "completed_check", EventKind.CHECK_COMPLETED, actor, text, move_on, check_id=check.id,
         overall=result.overall, level=result.level,
     )
 

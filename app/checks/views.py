@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
 from app.cases.models import Case
-from app.cases.records import announce
+from app.cases.records import announce_move as announce
 from app.cases.workflow import MoveRefused
 from app.checks import self_check, services
 from app.checks.comparison import comparison_for
@@ -137,7 +137,7 @@ def step(check_id: int, step: int):
 
 def _review(check: Check, case: Case, context: dict):
     form = ReviewForm()
-    form.offer_move(case, current_user, "check_done")
+    form.offer_move(case, current_user, "completed_check")
     status = 200
     if form.validate_on_submit():
         go = request.form.get("go")
@@ -162,7 +162,7 @@ def _review(check: Check, case: Case, context: dict):
             status = 409
         else:
             flash(_("The digitalisation check is completed."), "success")
-            announce(case, before, "check_done", form.wants_move, problem)
+            announce(case, before, form.wants_move, problem)
             return redirect(url_for("checks.result", check_id=check.id))
     missing = services.open_items_by_step(context["questionnaire"], check.answers)
     return render_template("checks/review.html", form=form, missing=missing, **context), status

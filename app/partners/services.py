@@ -6,6 +6,8 @@ from sqlalchemy import Select, exists, func, select
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import record_milestone
+from app.cases.vocab import EventKind
+from app.errors import DomainError
 from app.extensions import db
 from app.partners.models import Partner, Referral, partner_topics
 from app.reference.loader import read_json
@@ -13,13 +15,8 @@ from app.reference.models import Topic
 from app.timeutil import utcnow
 
 
-class PartnerError(Exception):
+class PartnerError(DomainError):
     """A rule of the directory or of referrals is broken; field and (German) message say which."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def seed_partners() -> None:
@@ -31,7 +28,7 @@ def seed_partners() -> None:
             continue
         keys = entry.pop("topics")
         db.session.add(Partner(**entry, topics=[topics[k] for k in keys]))
-    db.session.commit()
+    db.session.flush()
 
 
 def topics() -> list[Topic]:
@@ -54,21 +51,36 @@ def active_partners() -> list[Partner]:
 
 
 def save_partner(partner: Partner, values: dict, topic_ids: list[int]) -> Partner:
-    """Create or update a partner; names are unique (compared without case). Commits."""
+    """Create or update a partner; names are unique (compared without case)."""
     name = values["name"].strip()
     clash = select(Partner.id).where(func.lower(Partner.name) == name.lower())
     if partner.id is not None:
         clash = clash.where(Partner.id != partner.id)
     if db.session.scalar(clash.limit(1)) is not None:
-        raise PartnerError("name", _("A partner with this name already exists."))
+        raise PartnerError(_("A partner with this name already exists."), "name")
     for key in ("kind", "city", "email", "phone", "website", "description"):
         setattr(partner, key, (values.get(key) or "").strip())
     partner.name = name
     partner.active = bool(values.get("active"))
     partner.topics = list(db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))) if topic_ids else []
     db.session.add(partner)
-    db.session.commit()
+    db.session.flush()
     return partner
+
+
+def active_with_expertise(topic_ids: set[int], limit: int) -> list[Partner]:
+    """Active partners with expertise in one of these topics, by name."""
+    if not topic_ids:
+        return []
+    return list(db.session.scalars(
+        select(Partner).where(Partner.active, exists().where(partner_topics.c.partner_id == Partner.id,
+                                                             partner_topics.c.topic_id.in_(topic_ids)))
+        .order_by(Partner.name).limit(limit)))
+
+
+def has_referral(case: Case) -> bool:
+    """The guard of the move to "referred"."""
+    return db.session.scalar(select(exists().where(Referral.case_id == case.id)))
 
 
 def referrals_for_case(case_id: int) -> list[Referral]:
@@ -82,13 +94,13 @@ def refer(case: Case, partner: Partner, topic: Topic, consent: bool, note: str, 
           move_on: bool) -> str | None:
     """Refer the case to a partner for a topic; perhaps move it. Returns why a wanted move did not happen."""
     if not consent:  # the form checks this too; the rule lives here so no other caller can skip it
-        raise PartnerError("consent", _("Without the business's consent we may not refer it to a partner."))
+        raise PartnerError(_("Without the business's consent we may not refer it to a partner."), "consent")
     if not partner.active:
-        raise PartnerError("partner_id", _("This partner is no longer active."))
+        raise PartnerError(_("This partner is no longer active."), "partner_id")
     referral = Referral(case_id=case.id, partner_id=partner.id, topic_id=topic.id, consent=True,
                         note=(note or "").strip(), created_by_id=actor.id, created_at=utcnow())
     db.session.add(referral)
     db.session.flush()
     text = _("Referred to %(partner)s for “%(topic)s”.", partner=partner.name, topic=topic.name)
-    return record_milestone(case, "referral", actor, text, target="referred", move_on=move_on,
+    return record_milestone(case, "referral", EventKind.REFERRAL, actor, text, move_on,
                             referral_id=referral.id, partner_id=partner.id, topic_id=topic.id)

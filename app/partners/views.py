@@ -6,8 +6,7 @@ from flask_login import current_user
 
 from app.auth.access import CASE_WORKERS, STAFF, access
 from app.cases.models import Case
-from app.cases.records import announce
-from app.cases.workflow import MoveRefused
+from app.cases.records import save_record
 from app.extensions import db
 from app.partners import services
 from app.partners.forms import KIND_LABELS, PartnerForm, ReferralForm
@@ -69,18 +68,10 @@ def refer(case_id: int):
     form.partner_id.choices = [("", _("Please choose"))] + [
         (p.id, f"{p.name}, {p.city}" if p.city else p.name) for p in partners.values()]
     form.topic_id.choices = [("", _("Please choose"))] + [(t.id, t.name) for t in topics.values()]
-    form.offer_move(case, current_user, "referred")
-    if form.validate_on_submit():
-        before = case.state
-        try:
-            problem = services.refer(case, partners[form.partner_id.data], topics[form.topic_id.data],
-                                     form.consent.data, form.note.data, current_user, form.wants_move)
-        except services.PartnerError as error:
-            form[error.field].errors.append(error.message)
-        except MoveRefused as refused:
-            flash(refused.message, "error")
-        else:
-            flash(_("The referral is recorded."), "success")
-            announce(case, before, "referred", form.wants_move, problem)
-            return redirect(url_for("cases.show", case_id=case.id))
+    form.offer_move(case, current_user, "referral")
+    if form.validate_on_submit() and (done := save_record(
+            form, case, "referral", _("The referral is recorded."),
+            lambda: services.refer(case, partners[form.partner_id.data], topics[form.topic_id.data],
+                                   form.consent.data, form.note.data, current_user, form.wants_move))):
+        return done
     return render_template("partners/refer.html", form=form, case=case, partners=list(partners.values()))

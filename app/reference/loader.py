@@ -31,4 +31,4 @@ def load_reference() -> None:
 
     known = set(db.session.scalars(select(Topic.key)))
     db.session.add_all(Topic(**t) for t in read_json("topics.json") if t["key"] not in known)
-    db.session.commit()
+    db.session.flush()

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.cases import services as case_services
 from app.cases.models import Business, Case
 from app.cases.workflow import STATES, Conflict
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Municipality
 
@@ -59,12 +60,8 @@ class CaseFilter:
         return {key: value for key, value in args.items() if value}
 
 
-class ReassignRefused(Exception):
+class ReassignRefused(DomainError):
     """The reassignment is not possible; the message (German) says why. Nothing was changed."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
 
 
 def counts_per_state() -> dict[str, int]:
@@ -138,7 +135,7 @@ def case_page(filters: CaseFilter, page: int) -> Pagination:
 
 
 def reassign_cases(case_ids: list[int], owner_id: int | None, actor: User) -> int:
-    """Give the selected cases to an active scout, with a timeline entry on each; one commit.
+    """Give the selected cases to an active scout, with a timeline entry on each.
 
     Refuses (and changes nothing) when nothing is selected, the scout is unknown or a case is gone.
     """
@@ -154,5 +151,4 @@ def reassign_cases(case_ids: list[int], owner_id: int | None, actor: User) -> in
     try:
         return case_services.reassign(cases, new_owner, actor)
     except StaleDataError as exc:  # someone moved or edited one of the cases in the meantime
-        db.session.rollback()
         raise ReassignRefused(Conflict().message) from exc

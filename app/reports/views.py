@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 
+from app import transactions
 from app.auth.access import access
-from app.extensions import db
 from app.reports import programme as programme_figures
 from app.reports import services
 from app.reports.forms import FilterForm, ReassignForm
@@ -56,9 +56,9 @@ def reassign():
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        moved = services.reassign_cases(form.case_ids.data, form.new_owner.data, current_user)
+        with transactions.refusable():
+            moved = services.reassign_cases(form.case_ids.data, form.new_owner.data, current_user)
     except services.ReassignRefused as refused:
-        db.session.rollback()
         return _render(form, 409, refused.message)
     name = dict(form.new_owner.choices)[form.new_owner.data]
     flash(ngettext("%(num)d case was handed over to %(name)s.", "%(num)d cases were handed over to %(name)s.",

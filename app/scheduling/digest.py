@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.cases.models import Business, Case
 from app.extensions import db
-from app.scheduling import mails, outbox
+from app.scheduling import outbox
 from app.scheduling.models import OutboxMessage, Reminder
 from app.scheduling.reminders import ASSIGNEE_ROLES, end_of_day
 from app.timeutil import BERLIN, utcnow
@@ -22,7 +22,7 @@ TEMPLATE = "digest"
 
 
 def queue_digests(now: datetime | None = None) -> int:
-    """Queue today's digest for every active scout with something due; returns how many were queued. Commits."""
+    """Queue today's digest for every active scout with something due; returns how many were queued."""
     now = now or utcnow()
     day = now.astimezone(BERLIN).date()
     recipients = db.session.execute(
@@ -36,7 +36,7 @@ def queue_digests(now: datetime | None = None) -> int:
                            unique_key=f"digest:{user_id}:{day.isoformat()}",
                            context={"user_id": user_id, "date": day.isoformat()})
         queued += row is not None
-    db.session.commit()
+    db.session.flush()
     return queued
 
 
@@ -55,7 +55,6 @@ def _absolute(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-@mails.context_builder(TEMPLATE)
 def digest_context(row: OutboxMessage) -> dict:
     day = date.fromisoformat(row.context["date"])
     user = db.session.get(User, row.context["user_id"])

@@ -7,8 +7,8 @@ from app.scheduling import outbox
 from app.scheduling.calendar import is_business_day
 from app.scheduling.digest import queue_digests
 from app.scheduling.dispatch import dispatch_once
-from app.scheduling.runner import JOBS
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import today_berlin, utcnow
+from app.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,18 @@ def recover_leases_job() -> None:
 def digest_job(now: datetime | None = None) -> int:
     """Queue the morning digests, except on public holidays (the trigger already skips weekends)."""
     now = now or utcnow()
-    if not is_business_day(now.astimezone(BERLIN).date()):
+    if not is_business_day(today_berlin(now)):
         return 0
-    count = queue_digests(now)
+    with unit_of_work():
+        count = queue_digests(now)
     log.info("digest: %d morning digests queued", count)
     return count
 
 
-JOBS.extend([
+# (job id, function, trigger arguments): what the scheduler runs, each in an app context.
+JOBS = (
     ("dispatch", dispatch_job, {"trigger": "interval", "seconds": 60}),
     ("recover-leases", recover_leases_job, {"trigger": "interval", "minutes": 5}),
     ("digest", digest_job, {"trigger": "cron", "day_of_week": "mon-fri", "hour": 7, "minute": 0,
                             "timezone": "Europe/Berlin"}),
-])
+)

@@ -39,5 +39,3 @@ TEMPLATES: dict[str, MailTemplate] = {t.key: t for t in (
     MailTemplate("recheck_invitation", "invitation", "consent", "business", _l("Invitation to a re-check")),
     MailTemplate("digest", "internal", "staff", "staff", _l("Morning digest for a scout")),
 )}
-
-BUSINESS_TEMPLATES = [t for t in TEMPLATES.values() if t.audience == "business"]

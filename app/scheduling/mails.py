@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -9,7 +10,8 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
+from flask_babel import format_decimal
 
 from app.cases.models import Case
 from app.extensions import db
@@ -18,17 +20,59 @@ from app.scheduling.mail_templates import TEMPLATES
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
 
-# template key -> function that loads what the template shows (from the ids in row.context).
-# Each template's module registers its builder with @context_builder("key").
-CONTEXT_BUILDERS: dict[str, Callable[[OutboxMessage], dict]] = {}
+Builder = Callable[[OutboxMessage], dict]
 
 
-def context_builder(key: str):
-    def register(builder: Callable[[OutboxMessage], dict]):
-        CONTEXT_BUILDERS[key] = builder
-        return builder
+@dataclass(frozen=True)
+class Recipient:
+    """One address a rule's email goes to, with what its template needs and what makes it unique."""
 
-    return register
+    email: str
+    context: dict
+    unique: str
+
+
+@dataclass
+class MailRegistry:
+    """Filled by the packages that own the data in their init_app: per template key, the function that
+    loads what the mail shows (from the ids in row.context, when it is first sent), and per audience
+    other than the business, who a rule's mail goes to (the partners of a case's referrals)."""
+
+    builders: dict[str, Builder] = field(default_factory=dict)
+    recipients: dict[str, Callable[[Case], list[Recipient]]] = field(default_factory=dict)
+
+
+KEY = "procheck.mail"
+
+
+def registry_of(app: Flask) -> MailRegistry:
+    return app.extensions.setdefault(KEY, MailRegistry())
+
+
+def registry() -> MailRegistry:
+    return current_app.extensions[KEY]
+
+
+def case_of(row: OutboxMessage) -> Case:
+    return db.session.get(Case, row.context.get("case_id") or row.case_id)
+
+
+def quoted_list(names) -> str:
+    """„A“, „B“ und „C“: names that contain commas themselves stay readable."""
+    quoted = [f"„{name}“" for name in dict.fromkeys(names)]
+    return " und ".join(filter(None, (", ".join(quoted[:-1]), quoted[-1]))) if quoted else ""
+
+
+def points(value: float | None) -> str:
+    return "–" if value is None else format_decimal(value, "0.#")
+
+
+def common(case: Case) -> dict:
+    """What every mail about a case shows: greeting, business, scout (answers go to the scout)."""
+    business, scout = case.business, case.owner
+    greeting = f"Guten Tag {business.contact_name}," if business.contact_name else "Guten Tag,"
+    return {"case": case, "business": business, "scout": scout, "greeting": greeting, "reply_to": scout.email,
+            "quoted_list": quoted_list}
 
 
 def _unsubscribe_url(row: OutboxMessage) -> str | None:
@@ -68,7 +112,7 @@ def render(row: OutboxMessage) -> None:
         stored["unsubscribe_url"] = unsubscribe
     context = {"row": row, "chamber": current_app.config["CHAMBER_NAME"],
                "signature": current_app.config["CHAMBER_SIGNATURE"], **stored}
-    if builder := CONTEXT_BUILDERS.get(row.template_key):
+    if builder := registry().builders.get(row.template_key):
         context.update(builder(row))
     if context.get("reply_to"):
         stored["reply_to"] = context["reply_to"]  # answers go to the scout, not to a no-reply box
@@ -108,6 +152,3 @@ def build(row: OutboxMessage) -> Message:
     message.attach(MIMEText(row.body_html, "html", "utf-8"))
     return message
 
-
-# The builders of the business and partner mails register themselves on import (after the registry exists).
-from app.scheduling import business_mails  # noqa: E402, F401

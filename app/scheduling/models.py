@@ -4,23 +4,54 @@ The database is the source of truth for everything that is due; the scheduler on
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.cases.vocab import State
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
+from app.vocabulary import one_of
 
-REMINDER_STATES = ("open", "done", "cancelled")
-RULE_ACTIONS = ("reminder", "email_business", "email_partner")
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+
+class ReminderState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class RuleAction(StrEnum):
+    REMINDER = "reminder"
+    EMAIL_BUSINESS = "email_business"
+    EMAIL_PARTNER = "email_partner"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    BUSINESS = "business"
+    PARTNER = "partner"
+    STAFF = "staff"
+
+
+REMINDER_STATES = tuple(ReminderState)
+RULE_ACTIONS = tuple(RuleAction)
+OUTBOX_STATUSES = tuple(OutboxStatus)
 
 
 class FollowUpRule(db.Model):
     """On entering `state`, create a reminder for the owner or an email after `delay_days` business days."""
 
     __tablename__ = "follow_up_rules"
+    __table_args__ = (one_of("state", State), one_of("action", RuleAction))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(24), index=True)
@@ -40,6 +71,7 @@ class Reminder(db.Model):
     __table_args__ = (
         Index("ix_reminders_assignee_state_due", "assignee_id", "state", "due_at"),
         Index("ix_reminders_case_state", "case_id", "state"),
+        one_of("state", ReminderState),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +97,8 @@ class OutboxMessage(db.Model):
     """One email to send (to a business, a partner or a scout); sent once, survives crashes."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"), one_of("status", OutboxStatus),
+                      one_of("audience", Audience))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, update
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import add_event
+from app.errors import DomainError
 from app.extensions import db
 from app.scheduling.consent import refusal
 from app.scheduling.mail_templates import TEMPLATES
@@ -29,10 +30,8 @@ RETRYABLE = or_(OutboxMessage.status == "failed",
 CANCELLABLE = OutboxMessage.status.in_(("pending", "failed"))
 
 
-class OutboxRefused(Exception):
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+class OutboxRefused(DomainError):
+    """The mail is not in a state that allows the action."""
 
 
 def template_label(key: str) -> str:
@@ -51,7 +50,7 @@ def can_cancel(row: OutboxMessage) -> bool:
 
 
 def retry(row: OutboxMessage, actor: User) -> None:
-    """Queue the mail again, due now, with a fresh count of attempts. Commits.
+    """Queue the mail again, due now, with a fresh count of attempts.
 
     A mail to a business still needs its consent: without it the dispatcher would only cancel it again.
     """
@@ -64,26 +63,24 @@ def retry(row: OutboxMessage, actor: User) -> None:
         .values(status="pending", due_at=utcnow(), attempts=0, last_error="", first_attempt_at=None,
                 lease_until=None).execution_options(synchronize_session=False)).rowcount
     if not done:
-        db.session.rollback()
         raise OutboxRefused(_l("Only a failed email, or a cancelled one that was never sent, can be sent again."))
     _note(row, "email_retried", actor, _("Sent again by the team lead: %(template)s to %(recipient)s "
                                          "(before: %(error)s)", template=template_label(row.template_key),
                                          recipient=row.recipient, error=previous or "–"))
-    db.session.commit()
+    db.session.flush()
 
 
 def cancel(row: OutboxMessage, actor: User) -> None:
-    """Stop a waiting or failed mail for good, with the reason. Commits."""
+    """Stop a waiting or failed mail for good, with the reason."""
     reason = _("Cancelled by the team lead")
     done = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == row.id, CANCELLABLE)
         .values(status="cancelled", last_error=reason, lease_until=None)
         .execution_options(synchronize_session=False)).rowcount
     if not done:
-        db.session.rollback()
         raise OutboxRefused(_l("Only a waiting or failed email can be cancelled."))
     _note(row, "email_cancelled", actor, f"{template_label(row.template_key)}: {reason}")
-    db.session.commit()
+    db.session.flush()
 
 
 def _note(row: OutboxMessage, kind: str, actor: User, text: str) -> None:

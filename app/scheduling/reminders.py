@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import add_event
+from app.cases.vocab import EventKind
 from app.extensions import db
 from app.scheduling.calendar import is_business_day
 from app.scheduling.models import Reminder
@@ -62,6 +63,13 @@ def cancel_open(case: Case, reason: str, *, source_state: str | None = None, unt
 # --- Berlin wall-clock times ------------------------------------------------------------------------------------
 
 
+def follow_owner(case: Case, old_owner_id: int, new_owner_id: int) -> None:
+    """A reassigned case's open reminders for its old owner go to the new one (and with them the digest)."""
+    db.session.execute(update(Reminder).where(Reminder.case_id == case.id, Reminder.state == "open",
+                                              Reminder.assignee_id == old_owner_id)
+                       .values(assignee_id=new_owner_id).execution_options(synchronize_session="fetch"))
+
+
 def berlin_time(day: date, clock: time) -> datetime:
     """A date and time as a scout means them (Europe/Berlin), as an aware datetime."""
     return datetime.combine(day, clock, tzinfo=BERLIN)
@@ -102,7 +110,7 @@ def assignees() -> list[User]:
 def add(case: Case, actor: User, data: ReminderInput) -> Reminder:
     reminder = create(case, data.assignee_id, data.due_at, data.title.strip(), created_by=actor)
     db.session.flush()
-    add_event(case, "reminder_created", actor, _("%(title)s (due %(due)s)", title=reminder.title,
+    add_event(case, EventKind.REMINDER_CREATED, actor, _("%(title)s (due %(due)s)", title=reminder.title,
                                                  due=_shown(reminder.due_at)), reminder_id=reminder.id,
               due_at=reminder.due_at.isoformat(), assignee_id=reminder.assignee_id)
     _finish(case.id)
@@ -116,7 +124,7 @@ def edit(reminder: Reminder, data: ReminderInput) -> None:
 
 def complete(reminder: Reminder, actor: User) -> None:
     close(reminder, "done")
-    add_event(db.session.get(Case, reminder.case_id), "reminder_done", actor, reminder.title,
+    add_event(db.session.get(Case, reminder.case_id), EventKind.REMINDER_DONE, actor, reminder.title,
               reminder_id=reminder.id)
     _finish(reminder.case_id)
 
@@ -124,7 +132,7 @@ def complete(reminder: Reminder, actor: User) -> None:
 def snooze(reminder: Reminder, actor: User, due_at: datetime) -> None:
     before = reminder.due_at
     reminder.due_at = due_at
-    add_event(db.session.get(Case, reminder.case_id), "reminder_snoozed", actor,
+    add_event(db.session.get(Case, reminder.case_id), EventKind.REMINDER_SNOOZED, actor,
               _("%(title)s (now due %(due)s)", title=reminder.title, due=_shown(due_at)),
               reminder_id=reminder.id, from_due=before.isoformat(), to_due=due_at.isoformat())
     _finish(reminder.case_id)
@@ -137,4 +145,3 @@ def _shown(moment: datetime) -> str:
 def _finish(case_id: int) -> None:
     db.session.flush()
     sync_next_due(case_id)
-    db.session.commit()

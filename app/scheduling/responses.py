@@ -53,7 +53,7 @@ def record_answer(row: LinkNonce, answer: str) -> Case:
     if answer == NEEDS_HELP:
         reminders.create(case, case.owner_id, utcnow(), _("The business asks for support"))
     reminders.sync_next_due(case.id)
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -71,7 +71,6 @@ def unsubscribe(row: LinkNonce) -> Unsubscribed:
         raise links.LinkError("forged")
     links.use(row)
     if business.unsubscribed_at is not None:
-        db.session.commit()
         return Unsubscribed(business, 0, already=True)
     business.unsubscribed_at = utcnow()
     reason = refusal(business)
@@ -88,5 +87,5 @@ def unsubscribe(row: LinkNonce) -> Unsubscribed:
         add_event(case, "unsubscribed", None,
                   _("The business unsubscribed from emails through the link in an email. "
                     "Pending emails cancelled: %(count)d.", count=count), cancelled=count)
-    db.session.commit()
+    db.session.flush()
     return Unsubscribed(business, len(pending), already=False)

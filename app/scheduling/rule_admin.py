@@ -46,7 +46,7 @@ def rules_by_state() -> list[StateRules]:
 
 def save(rule: FollowUpRule, *, state: str, action: str, delay_days: int, title: str, template_key: str | None,
          until_answer: bool, active: bool) -> FollowUpRule:
-    """Store a validated rule (RuleForm); a reminder keeps no template, an email no title. Commits."""
+    """Store a validated rule (RuleForm); a reminder keeps no template, an email no title."""
     is_reminder = action == "reminder"
     rule.state, rule.action, rule.delay_days, rule.active = state, action, delay_days, active
     rule.title = (title or "").strip() if is_reminder else ""
@@ -54,10 +54,10 @@ def save(rule: FollowUpRule, *, state: str, action: str, delay_days: int, title:
     rule.until_answer = bool(until_answer) if is_reminder else False
     if rule.id is None:
         db.session.add(rule)
-    db.session.commit()
+    db.session.flush()
     return rule
 
 
 def set_active(rule: FollowUpRule, active: bool) -> None:
     rule.active = active
-    db.session.commit()
+    db.session.flush()

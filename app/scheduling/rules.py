@@ -7,12 +7,11 @@ from sqlalchemy import select
 from app.cases import workflow
 from app.cases.models import Case, CaseEvent
 from app.cases.services import add_event
+from app.cases.vocab import EventKind
 from app.extensions import db
-from app.partners.models import Referral
-from app.scheduling import outbox, reminders
+from app.scheduling import mails, outbox, reminders
 from app.scheduling.calendar import add_business_days
 from app.scheduling.consent import refusal
-from app.scheduling.mail_templates import TEMPLATES
 from app.scheduling.models import FollowUpRule
 
 # DESIGN.md §5, seeded once; the team lead edits them on /rules.
@@ -37,20 +36,27 @@ def seed_default_rules() -> None:
         db.session.add_all(FollowUpRule(state=state, action=action, delay_days=days, title=title,
                                         template_key=template, until_answer=until_answer)
                            for state, action, days, title, template, until_answer in DEFAULT_RULES)
-        db.session.commit()
+        db.session.flush()
 
 
-@workflow.on_move
-def apply_rules(case: Case, move: workflow.Move, entry: CaseEvent) -> None:
+def on_case_opened(case: Case, entry: CaseEvent) -> None:
+    """A new case gets the follow-ups of its first state."""
+    schedule_state(case, workflow.INITIAL, entry)
+
+
+def on_case_moved(case: Case, move: workflow.Move, entry: CaseEvent) -> None:
     """Cancel the old state's pending follow-ups, schedule the new state's."""
-    if move is not workflow.OPENING:
-        reason = str(_l("The case left “%(state)s”.", state=workflow.state_label(move.source)))
-        cancelled = (reminders.cancel_open(case, reason, source_state=move.source)
-                     + outbox.cancel_pending_for_state(case, move.source, reason))
-        if cancelled:
-            add_event(case, "follow_ups_cancelled", None, reason, count=cancelled)
+    reason = str(_l("The case left “%(state)s”.", state=workflow.state_label(move.source)))
+    cancelled = (reminders.cancel_open(case, reason, source_state=move.source)
+                 + outbox.cancel_pending_for_state(case, move.source, reason))
+    if cancelled:
+        add_event(case, EventKind.FOLLOW_UPS_CANCELLED, None, reason, count=cancelled)
+    schedule_state(case, move.target, entry)
+
+
+def schedule_state(case: Case, state: str, entry: CaseEvent) -> None:
     rules = db.session.scalars(select(FollowUpRule).where(
-        FollowUpRule.state == move.target, FollowUpRule.active.is_(True)).order_by(FollowUpRule.id))
+        FollowUpRule.state == state, FollowUpRule.active.is_(True)).order_by(FollowUpRule.id))
     for rule in rules:
         schedule(rule, case, entry)
     reminders.sync_next_due(case.id)
@@ -71,17 +77,9 @@ def schedule(rule: FollowUpRule, case: Case, entry: CaseEvent) -> None:
                            rule_id=rule.id, source_state=rule.state, context={"case_id": case.id},
                            cancelled_because=problem)
         if row is not None and problem:
-            add_event(case, "email_cancelled", None, problem, template=rule.template_key)
+            add_event(case, EventKind.EMAIL_CANCELLED, None, problem, template=rule.template_key)
     elif rule.action == "email_partner":
-        referrals = db.session.scalars(select(Referral).where(Referral.case_id == case.id))
-        for referral in referrals:
-            if not referral.consent or not referral.partner.email:
-                continue
-            outbox.queue(recipient=referral.partner.email, audience="partner", template_key=rule.template_key,
-                         due_at=due, unique_key=f"rule:{rule.id}:referral:{referral.id}", case_id=case.id,
-                         rule_id=rule.id, source_state=rule.state,
-                         context={"case_id": case.id, "referral_id": referral.id})
-
-
-def template_choices() -> list[tuple[str, str]]:
-    return [(t.key, str(t.label)) for t in TEMPLATES.values()]
+        for recipient in mails.registry().recipients["partner"](case):
+            outbox.queue(recipient=recipient.email, audience="partner", template_key=rule.template_key,
+                         due_at=due, unique_key=f"rule:{rule.id}:{recipient.unique}", case_id=case.id,
+                         rule_id=rule.id, source_state=rule.state, context=recipient.context)

@@ -12,10 +12,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-log = logging.getLogger(__name__)
+from app.scheduling.jobs import JOBS
 
-# (job id, function, trigger arguments); the scheduling package adds its jobs here.
-JOBS: list[tuple[str, Callable[[], object], dict]] = []
+log = logging.getLogger(__name__)
 
 # A late tick (process busy, machine asleep) still runs once instead of being dropped.
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}

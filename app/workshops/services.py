@@ -4,12 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.cases.models import Business, Case
 from app.cases.services import record_milestone
+from app.cases.vocab import EventKind
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Municipality, Topic
 from app.timeutil import BERLIN, utcnow
@@ -18,8 +21,11 @@ from app.workshops.models import Attendance, Workshop
 RECENT_DAYS = 180  # attendance is recorded for workshops of the last half year or upcoming ones
 
 
-class AlreadyAttended(Exception):
+class AlreadyAttended(DomainError):
     """The unique constraint (workshop, case) would be broken."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("This attendance is already recorded for this business."), "workshop_id")
 
 
 def berlin_to_utc(local: datetime) -> datetime:
@@ -56,14 +62,14 @@ def attendance_counts(workshop_ids: list[int]) -> dict[int, int]:
 
 def save_workshop(workshop: Workshop, title: str, topic_id: int, starts_at_local: datetime, place: str,
                   description: str) -> Workshop:
-    """Create or update a workshop from the form's values. Commits."""
+    """Create or update a workshop from the form's values."""
     workshop.title = title.strip()
     workshop.topic_id = topic_id
     workshop.starts_at = berlin_to_utc(starts_at_local)
     workshop.place = place.strip()
     workshop.description = (description or "").strip()
     db.session.add(workshop)
-    db.session.commit()
+    db.session.flush()
     return workshop
 
 
@@ -89,6 +95,20 @@ def attendance_choices() -> list[Workshop]:
     ))
 
 
+def upcoming_on_topics(topic_ids: list[int], limit: int) -> list[Workshop]:
+    """Upcoming workshops on these topics, soonest first."""
+    if not topic_ids:
+        return []
+    return list(db.session.scalars(
+        select(Workshop).where(Workshop.topic_id.in_(topic_ids), Workshop.starts_at >= utcnow())
+        .order_by(Workshop.starts_at, Workshop.id).limit(limit)))
+
+
+def has_attendance(case: Case) -> bool:
+    """The guard of the move to "workshop attended"."""
+    return db.session.scalar(select(exists().where(Attendance.case_id == case.id)))
+
+
 def attendances_for_case(case_id: int) -> list[Attendance]:
     """The workshops the case's business attended, latest workshop first (one query)."""
     return list(db.session.scalars(
@@ -107,9 +127,8 @@ def record_attendance(case: Case, workshop: Workshop, actor: User, move_on: bool
     try:
         db.session.flush()
     except IntegrityError as exc:  # recorded by someone else a moment ago
-        db.session.rollback()
         raise AlreadyAttended() from exc
     text = _("Attended the workshop “%(title)s” on %(date)s.", title=workshop.title,
              date=format_datetime(workshop.starts_at, "dd.MM.yyyy"))
-    return record_milestone(case, "workshop_attended", actor, text, target="workshop_attended", move_on=move_on,
+    return record_milestone(case, "attendance", EventKind.WORKSHOP_ATTENDED, actor, text, move_on,
                             attendance_id=attendance.id, workshop_id=workshop.id)

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from app.auth.access import CASE_WORKERS, STAFF, access
 from app.cases.models import Case
-from app.cases.records import announce
-from app.cases.workflow import MoveRefused
+from app.cases.records import save_record
 from app.extensions import db
 from app.timeutil import utcnow
 from app.workshops import services
@@ -75,19 +74,11 @@ def record_attendance(case_id: int):
         (w.id, f"{format_datetime(w.starts_at, 'dd.MM.yyyy HH:mm')} – {w.title} ({w.place})")
         for w in workshops.values()
     ]
-    form.offer_move(case, current_user, "workshop_attended")
-    if form.validate_on_submit():
-        before = case.state
-        try:
-            problem = services.record_attendance(case, workshops[form.workshop_id.data], current_user,
-                                                 form.wants_move)
-        except services.AlreadyAttended:
-            form.workshop_id.errors.append(_("This attendance is already recorded for this business."))
-        except MoveRefused as refused:
-            flash(refused.message, "error")
-        else:
-            flash(_("The attendance is recorded."), "success")
-            announce(case, before, "workshop_attended", form.wants_move, problem)
-            return redirect(url_for("cases.show", case_id=case.id))
+    form.offer_move(case, current_user, "attendance")
+    if form.validate_on_submit() and (done := save_record(
+            form, case, "attendance", _("The attendance is recorded."),
+            lambda: services.record_attendance(case, workshops[form.workshop_id.data], current_user,
+                                               form.wants_move))):
+        return done
     return render_template("workshops/attendance.html", form=form, case=case,
                            recorded=services.attendances_for_case(case.id))
