@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
-from app.cases.services import add_event
 from app.extensions import db
 from app.scheduling import links
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder

@@ -129,7 +129,8 @@ def test_status_change_is_saved_with_its_date_and_written_to_the_timeline(client
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#measure-{measure.id}")
     db.session.refresh(measure)
     assert measure.status == "implemented" and measure.implemented_on == day
-    event = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "measure_recorded").order_by(CaseEvent.id)).all()[-1]
+    event = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "measure_recorded")
+                               .order_by(CaseEvent.id.desc())).first()
     assert "von „vorgeschlagen“ auf „umgesetzt“ geändert" in event.text
     assert event.data == {"measure_id": measure.id, "status": "implemented", "previous": "suggested"}
     # dropped again: the date no longer applies
