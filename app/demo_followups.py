@@ -21,7 +21,7 @@ from app.extensions import db
 from app.scheduling import reminders
 from app.scheduling.calendar import add_business_days, is_business_day
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
-from app.timeutil import BERLIN
+from app.timeutil import BERLIN, today_berlin
 
 RULE_EVENTS = ("follow_ups_cancelled", "email_cancelled")
 MAILS_LEFT_PENDING = timedelta(days=3)  # due mails younger than this wait for the dispatcher
@@ -87,7 +87,7 @@ class FollowUpClock:
         reminders.sync_next_due(case.id)
 
     def _manual_reminder(self, case: Case, owner: User) -> None:
-        today, roll = self.now.astimezone(BERLIN).date(), self.rng.random()
+        today, roll = today_berlin(self.now), self.rng.random()
         if roll < 0.10:
             day = today - timedelta(days=self.rng.randint(1, 7))
             while not is_business_day(day):

@@ -18,6 +18,11 @@ def today_berlin(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(BERLIN).date()
 
 
+def is_overdue(due: datetime, now: datetime | None = None) -> bool:
+    """Due on an earlier day than today (Berlin). Due later today is "due today", not overdue."""
+    return due.astimezone(BERLIN).date() < today_berlin(now)
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL."""
 

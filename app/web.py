@@ -9,7 +9,7 @@ from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
 from app.cases import diagram, registry, workflow
 from app.extensions import db
-from app.timeutil import utcnow
+from app.timeutil import is_overdue, utcnow
 
 bp = Blueprint("web", __name__)
 
@@ -55,6 +55,7 @@ def register_web(app: Flask) -> None:
         app.register_error_handler(code, _error("errors/error.html", code))
     app.add_template_filter(lambda value: format_datetime(value, "dd.MM.yyyy HH:mm") if value else "", "dt")
     app.add_template_filter(lambda value: format_date(value, "dd.MM.yyyy") if value else "", "d")
+    app.add_template_test(is_overdue, "overdue")
 
     @app.context_processor
     def globals_for_templates():

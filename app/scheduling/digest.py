@@ -16,7 +16,7 @@ from app.extensions import db
 from app.scheduling import outbox
 from app.scheduling.models import OutboxMessage, Reminder
 from app.scheduling.reminders import ASSIGNEE_ROLES, end_of_day
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import BERLIN, today_berlin, utcnow
 
 TEMPLATE = "digest"
 
@@ -24,7 +24,7 @@ TEMPLATE = "digest"
 def queue_digests(now: datetime | None = None) -> int:
     """Queue today's digest for every active scout with something due; returns how many were queued."""
     now = now or utcnow()
-    day = now.astimezone(BERLIN).date()
+    day = today_berlin(now)
     recipients = db.session.execute(
         select(User.id, User.email).join(Reminder, Reminder.assignee_id == User.id)
         .where(User.active, User.role.in_(ASSIGNEE_ROLES), Reminder.state == "open",

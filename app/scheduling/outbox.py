@@ -99,12 +99,8 @@ def recover_expired_leases(now: datetime | None = None) -> int:
     return result.rowcount
 
 
-def mark_sent(row: OutboxMessage) -> None:
-    row.status, row.sent_at, row.lease_until, row.last_error = "sent", utcnow(), None, ""
-
-
 def record_sent(conn: Connection, row: OutboxMessage) -> None:
-    """mark_sent in one UPDATE, committed at once on the dispatcher's own connection (its hot path: no session
+    """Mark the row sent in one UPDATE, committed at once on the dispatcher's own connection (its hot path: no session
     flush, no pool checkout and pre-ping per mail); the row object is updated to match."""
     values = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "last_error": ""}
     conn.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))

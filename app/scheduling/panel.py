@@ -8,7 +8,7 @@ from app.scheduling import queries, reminders
 from app.scheduling.calendar import is_business_day
 from app.scheduling.forms import DEFAULT_TIME, ReminderForm
 from app.scheduling.models import OutboxMessage, Reminder
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import today_berlin
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class FollowUps:
 
 def new_reminder_form(case: Case, formdata=None) -> ReminderForm:
     """The form for a new reminder: for the case owner, on the next business day at nine (Berlin)."""
-    today = utcnow().astimezone(BERLIN).date()
+    today = today_berlin()
     day = today + timedelta(days=1)
     while not is_business_day(day):
         day += timedelta(days=1)

@@ -18,7 +18,7 @@ from app.cases.vocab import EventKind
 from app.extensions import db
 from app.scheduling.calendar import is_business_day
 from app.scheduling.models import Reminder
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import BERLIN, today_berlin, utcnow
 
 ASSIGNEE_ROLES = ("scout", "lead")
 SNOOZE_DAYS = {"day": 1, "week": 7}
@@ -77,7 +77,7 @@ def berlin_time(day: date, clock: time) -> datetime:
 
 def end_of_day(now: datetime | None = None) -> datetime:
     """The start of tomorrow in Berlin: everything due before it is due today (or overdue)."""
-    today = (now or utcnow()).astimezone(BERLIN).date()
+    today = today_berlin(now)
     return berlin_time(today + timedelta(days=1), time(0, 0))
 
 
@@ -85,7 +85,7 @@ def snoozed_until(reminder: Reminder, days: int, now: datetime | None = None) ->
     """`days` after the due date, or after today for an overdue one, at the same clock time; weekends and
     holidays roll on to the next business day (a scout snoozing on Friday "until tomorrow" means Monday)."""
     due = reminder.due_at.astimezone(BERLIN)
-    day = max(due.date(), (now or utcnow()).astimezone(BERLIN).date()) + timedelta(days=days)
+    day = max(due.date(), today_berlin(now)) + timedelta(days=days)
     while not is_business_day(day):
         day += timedelta(days=1)
     return berlin_time(day, due.time().replace(tzinfo=None))

@@ -1,6 +1,5 @@
 """Staff pages for follow-ups: today's reminders, reminders on a case, the rules, the outbox."""
 
-from datetime import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -14,7 +13,7 @@ from app.scheduling import outbox_admin, queries, reminders, rule_admin
 from app.scheduling.forms import ACTION_LABELS, ActionForm, ReminderForm, RuleForm, SnoozeForm
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.scheduling.panel import new_reminder_form
-from app.timeutil import BERLIN, utcnow
+from app.timeutil import BERLIN, today_berlin
 
 bp = Blueprint("scheduling", __name__)
 LEAD = "lead"
@@ -43,10 +42,6 @@ def _page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def _today():
-    return utcnow().astimezone(BERLIN).date()
-
-
 def _back(case_id: int):
     """Back to /today when the action started there (?back=today), else to the case."""
     if request.args.get("back") == "today":
@@ -62,8 +57,7 @@ def _back(case_id: int):
 def today():
     """My reminders due today or overdue, oldest first, with done and snooze buttons."""
     page = queries.due_for(current_user.id, request.args.get("page", 1, type=int), _page_size())
-    return render_template("scheduling/today.html", page=page,
-                           today_start=reminders.berlin_time(_today(), time(0, 0)))
+    return render_template("scheduling/today.html", page=page)
 
 
 def _input(form: ReminderForm) -> reminders.ReminderInput:
@@ -105,7 +99,7 @@ def edit_reminder(reminder_id: int):
     people = reminders.assignees()
     if reminder.assignee_id not in {user.id for user in people}:
         people.append(reminder.assignee)  # a disabled assignee stays possible until someone changes it
-    form = ReminderForm(prefix="reminder", earliest=min(_today(), due.date()), assignees=people,
+    form = ReminderForm(prefix="reminder", earliest=min(today_berlin(), due.date()), assignees=people,
                         data={"title": reminder.title, "due_date": due.date(),
                               "due_time": due.time().replace(tzinfo=None), "assignee_id": reminder.assignee_id})
     if form.validate_on_submit():
@@ -137,7 +131,7 @@ def snooze_reminder(reminder_id: int):
     reminder, is_open = _load(reminder_id)
     if not is_open:
         return _back(reminder.case_id)
-    form = SnoozeForm(today=_today())
+    form = SnoozeForm(today=today_berlin())
     if not form.validate_on_submit():
         case = db.session.get(Case, reminder.case_id)
         return render_template("scheduling/snooze.html", form=form, reminder=reminder, case=case), 422
