@@ -18,10 +18,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.cases.vocab import Channel
 from app.extensions import db
 from app.reference.models import Municipality, Postcode, Trade
 
-CHANNEL_LABELS = {"call": _l("Phone call"), "visit": _l("Visit"), "email": _l("Email"), "other": _l("Other")}
+CHANNEL_LABELS = {Channel.CALL: _l("Phone call"), Channel.VISIT: _l("Visit"), Channel.EMAIL: _l("Email"),
+                  Channel.OTHER: _l("Other")}
 
 
 class BusinessForm(FlaskForm):
