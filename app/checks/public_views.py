@@ -5,14 +5,15 @@ the link again; opening it (GET) writes nothing, each step's POST saves, and the
 """
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import ngettext
 
+from app import transactions
 from app.auth.access import PUBLIC, access
 from app.cases.models import Case
 from app.checks import self_check, services
 from app.checks.forms import ReviewForm, initial_data, step_form_class
 from app.checks.models import Check
 from app.checks.views import destination
+from app.errors import DomainError
 from app.scheduling import links
 
 bp = Blueprint("self_check", __name__)
@@ -64,7 +65,8 @@ def step(token: str, step: int):
     if form.validate_on_submit():
         target = destination(request.form.get("go"), step, context["review"]) or step
         try:
-            self_check.save(case, check, form.answers(), target)
+            with transactions.refusable():
+                self_check.save(case, check, form.answers(), target)
         except services.AlreadyCompleted:
             return _link_error(links.LinkError("used"))
         return redirect(url_for("self_check.step", token=token, step=target))
@@ -82,14 +84,13 @@ def _review(nonce, check: Check, case: Case, context: dict):
             target = destination(go, context["step"], context["review"]) or context["step"]
             return redirect(context["step_url"](target))
         try:
-            self_check.submit(nonce, case, check)
-        except services.IncompleteCheck as incomplete:
-            flash(ngettext("The check is not complete yet: %(num)d question is open (see below).",
-                           "The check is not complete yet: %(num)d questions are open (see below).",
-                           len(incomplete.missing)), "error")
-            status = 422
-        except (links.LinkError, services.AlreadyCompleted):
+            with transactions.refusable():
+                self_check.submit(nonce, case, check)
+        except services.AlreadyCompleted:
             return _link_error(links.LinkError("used"))
+        except DomainError as refused:
+            flash(refused.message, "error")
+            status = 422 if isinstance(refused, services.IncompleteCheck) else 409
         else:
             return render_template("checks/self_check_done.html", case=case)
     missing = services.open_items_by_step(context["questionnaire"], check.answers or {})
@@ -112,7 +113,8 @@ def autosave(token: str, step: int):
     if not form.validate_on_submit():
         return jsonify(saved=False, errors=form.errors), 422
     try:
-        check = self_check.save(case, check, form.answers(), resume_at=None)
+        with transactions.refusable():
+            check = self_check.save(case, check, form.answers(), resume_at=None)
     except services.AlreadyCompleted:
         return jsonify(saved=False, completed=True), 409
     return jsonify(saved=True, answered=services.answered_per_dimension(questionnaire, check.answers))

@@ -5,16 +5,17 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
 from app.cases.models import Case
 from app.cases.records import announce
-from app.cases.workflow import MoveRefused
 from app.checks import self_check, services
 from app.checks.comparison import comparison_for
 from app.checks.forms import ReviewForm, TakeOverForm, initial_data, step_form_class
 from app.checks.models import Check
 from app.checks.results import result_page
+from app.errors import DomainError
 from app.extensions import db
 
 bp = Blueprint("checks", __name__)
@@ -75,9 +76,10 @@ def send_self_check(case_id: int):
     """Email the business a signed link to fill in the check itself (only with its consent to emails)."""
     case = db.get_or_404(Case, case_id)
     try:
-        self_check.send_link(case, current_user)
+        with transactions.refusable():
+            self_check.send_link(case, current_user)
     except self_check.NotSent as refused:
-        flash(_("No self-check link was sent: %(reason)s", reason=str(refused)), "error")
+        flash(refused.message, "error")
     else:
         flash(_("The self-check link will be emailed to %(email)s.", email=case.business.email), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="checks-panel-heading"))
@@ -123,9 +125,10 @@ def step(check_id: int, step: int):
     if form.validate_on_submit():
         target = destination(request.form.get("go"), step, context["review"])
         try:
-            services.save_step(check, form.answers(), step if target is None else target)
-        except services.AlreadyCompleted:
-            flash(_("This check was completed meanwhile by someone else."), "warning")
+            with transactions.refusable():
+                services.save_step(check, form.answers(), step if target is None else target)
+        except services.AlreadyCompleted as completed:
+            flash(completed.message, "warning")
             return redirect(url_for("checks.result", check_id=check.id))
         if target is None:
             flash(_("Your answers are saved. You can continue the check later from the case."), "success")
@@ -147,19 +150,14 @@ def _review(check: Check, case: Case, context: dict):
                                                                                 step=target))
         before = case.state
         try:
-            problem = services.complete(check, case, current_user, form.wants_move)
-        except services.IncompleteCheck as incomplete:
-            flash(ngettext("The check is not complete yet: %(num)d question is open (see below).",
-                           "The check is not complete yet: %(num)d questions are open (see below).",
-                           len(incomplete.missing)), "error")
-            status = 422
-        except services.AlreadyCompleted:
-            flash(_("This check was completed meanwhile by someone else."), "warning")
+            with transactions.refusable():
+                problem = services.complete(check, case, current_user, form.wants_move)
+        except services.AlreadyCompleted as completed:
+            flash(completed.message, "warning")
             return redirect(url_for("checks.result", check_id=check.id))
-        except MoveRefused as refused:
-            db.session.rollback()
+        except DomainError as refused:
             flash(refused.message, "error")
-            status = 409
+            status = 422 if isinstance(refused, services.IncompleteCheck) else 409
         else:
             flash(_("The digitalisation check is completed."), "success")
             announce(case, before, "check_done", form.wants_move, problem)
@@ -180,7 +178,8 @@ def autosave(check_id: int, step: int):
     if not form.validate_on_submit():
         return jsonify(saved=False, errors=form.errors), 422
     try:
-        services.save_step(check, form.answers(), resume_at=None)
+        with transactions.refusable():
+            services.save_step(check, form.answers(), resume_at=None)
     except services.AlreadyCompleted:
         return jsonify(saved=False, completed=True), 409
     return jsonify(saved=True, answered=services.answered_per_dimension(questionnaire, check.answers))
