@@ -242,3 +242,25 @@ def test_the_step_form_works_without_the_staff_layout(app, users):
                                case_url="")
     assert "Ihr Digitalisierungscheck" in page and "Schritt 1 von 7" in page and 'action="/self-check/token/1"' in page
     assert "Hauptnavigation" not in page and "Zurück zum Fall" not in page and "Tischlerei" not in page
+
+
+def test_a_move_refused_while_completing_leaves_the_check_open_and_nothing_written(client, login, users, monkeypatch):
+    from app.cases import workflow
+
+    case = make_case(users["scout"])
+    login("scout")
+    check = start(client, case)
+    fill_in(client, check, "2", "4")
+
+    def conflict(*_args, **_kwargs):
+        raise workflow.Conflict()
+
+    monkeypatch.setattr(workflow, "move", conflict)  # another tablet moved the case meanwhile
+    response = complete(client, check)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Der Fall wurde inzwischen geändert" in page and "Check abschließen" in page  # the review again
+    db.session.expire_all()
+    check = db.session.get(Check, check.id)
+    assert check.status == "draft" and check.completed_at is None and check.overall_score is None
+    assert _events(case, "check_completed") == [] and db.session.get(Case, case.id).state == "contacted"

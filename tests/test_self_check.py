@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseEvent
 from app.checks import questionnaire as qn
+from app.checks import services
 from app.checks.models import Check
 from app.checks.recommendations import recommend
 from app.extensions import db
@@ -163,6 +164,40 @@ def test_a_link_used_by_the_submit_cannot_be_used_again(client, sent):
                      client.post(f"{link}/steps/1/autosave", data=step_data(1))):
         assert response.status_code == 410
     assert "bereits abgesendet" in client.get(link).get_data(as_text=True)
+    assert snapshot(case.id) == before
+
+
+def _answer_everything(client, link: str) -> None:
+    for step in range(1, STEPS + 1):
+        assert _step(client, link, step).status_code == 302
+
+
+def test_a_submit_refused_late_undoes_what_it_wrote(client, sent, monkeypatch):
+    case, link = sent
+    _answer_everything(client, link)
+    before = snapshot(case.id)
+
+    def completed_meanwhile(*_args, **_kwargs):
+        raise services.AlreadyCompleted()
+
+    # The timeline entry and the reminder are flushed before completing the check is refused.
+    monkeypatch.setattr(services, "complete", completed_meanwhile)
+    response = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
+    assert response.status_code == 410 and "bereits abgesendet" in response.get_data(as_text=True)
+    assert snapshot(case.id) == before
+
+
+def test_a_link_used_meanwhile_by_another_submit_changes_nothing(client, sent, monkeypatch):
+    case, link = sent
+    _answer_everything(client, link)
+    before = snapshot(case.id)
+
+    def used(_row):
+        raise links.LinkError("used")
+
+    monkeypatch.setattr(links, "use", used)  # the other click's submit used it after this one opened it
+    response = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
+    assert response.status_code == 410 and "bereits abgesendet" in response.get_data(as_text=True)
     assert snapshot(case.id) == before
 
 

@@ -47,7 +47,6 @@ class Chart:
     width: int
     height: int
     label_width: int
-    bar_width: int
     top: int
     rows: list[ChartRow]
     ticks: list[tuple[float, int]]  # (x, points)
@@ -71,5 +70,4 @@ def bar_chart(dimensions: list[tuple[str, str]], series: list[Series]) -> Chart:
         rows.append(ChartRow(label, label_y, bars))
     height = TOP + len(dimensions) * row_height + 8
     ticks = [(LABEL_WIDTH + tick / 100 * BAR_WIDTH, tick) for tick in TICKS]
-    return Chart(LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH, round(height), LABEL_WIDTH, BAR_WIDTH, TOP, rows, ticks,
-                 series)
+    return Chart(LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH, round(height), LABEL_WIDTH, TOP, rows, ticks, series)

@@ -77,9 +77,6 @@ class Questionnaire:
     def items(self) -> tuple[Item, ...]:
         return tuple(item for dimension in self.dimensions for item in dimension.items)
 
-    def dimension(self, key: str) -> Dimension:
-        return next(dimension for dimension in self.dimensions if dimension.key == key)
-
     def level_for(self, score: float | None) -> Level | None:
         """The highest level whose threshold the score reaches."""
         if score is None:

@@ -8,6 +8,7 @@ check is submitted. Everything runs as the system (actor None); the signed link 
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.cases.models import Case
@@ -15,6 +16,7 @@ from app.cases.services import add_event
 from app.checks import answers as ans
 from app.checks import services
 from app.checks.models import Check
+from app.errors import DomainError
 from app.extensions import db
 from app.scheduling import links, outbox, reminders
 from app.scheduling.consent import refusal
@@ -25,8 +27,11 @@ PURPOSE = "self_check"
 TEMPLATE = "self_check"
 
 
-class NotSent(Exception):
+class NotSent(DomainError):
     """No self-check mail may go to the business (the reason is German, for the scout)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(_l("No self-check link was sent: %(reason)s", reason=reason))
 
 
 def why_not(case: Case) -> str | None:
@@ -35,9 +40,10 @@ def why_not(case: Case) -> str | None:
 
 
 def send_link(case: Case, actor: User) -> None:
-    """Queue the mail with the self-check link (signed when it is sent); a timeline entry; commits.
+    """Queue the mail with the self-check link (signed when it is sent) and note it on the timeline.
 
-    Raises NotSent when the business has not consented (or unsubscribed, or has no address).
+    Raises NotSent, before changing anything, when the business has not consented (or unsubscribed,
+    or has no address).
     """
     reason = why_not(case)
     if reason:
@@ -47,7 +53,6 @@ def send_link(case: Case, actor: User) -> None:
                  context={"case_id": case.id})
     add_event(case, "self_check_sent", actor,
               _("Self-check link emailed to %(email)s.", email=case.business.email))
-    db.session.commit()
 
 
 def open_link(token: str) -> tuple[LinkNonce, Case]:
@@ -75,21 +80,18 @@ def save(case: Case, check: Check, answers: ans.Answers, resume_at: int | None) 
 def submit(row: LinkNonce, case: Case, check: Check) -> None:
     """Complete the check, use up the link, note it on the timeline and remind the owner to discuss it.
 
-    Raises services.IncompleteCheck (nothing changes), links.LinkError when the link was used meanwhile,
-    services.AlreadyCompleted. Commits once (inside services.complete).
+    Raises services.IncompleteCheck before changing anything (also for a draft never saved), and
+    services.AlreadyCompleted when the link or the check was used meanwhile: run it inside
+    transactions.refusable().
     """
-    missing = services.missing_items(services.questionnaire_of(check), check.answers or {})
-    if missing or check.id is None:
-        raise services.IncompleteCheck(missing)
+    services.require_complete(check)
     try:
         links.use(row)
-        add_event(case, "self_check_submitted", None,
-                  _("The business submitted the self-check through the emailed link."), check_id=check.id)
-        reminders.create(case, case.owner_id, utcnow(), _("Discuss the self-check"))
-        db.session.flush()
-        reminders.sync_next_due(case.id)
-        services.complete(check, case, None, move_on=False)
-    except Exception:
-        db.session.rollback()
-        raise
-
+    except links.LinkError as used:  # only a submit uses the link up: the check was submitted meanwhile
+        raise services.AlreadyCompleted() from used
+    add_event(case, "self_check_submitted", None,
+              _("The business submitted the self-check through the emailed link."), check_id=check.id)
+    reminders.create(case, case.owner_id, utcnow(), _("Discuss the self-check"))
+    db.session.flush()
+    reminders.sync_next_due(case.id)
+    services.complete(check, case, None, move_on=False)

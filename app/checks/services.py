@@ -4,33 +4,48 @@ Nothing here reads the request or the signed-in user from Flask: the actor is pa
 be None when the business fills in the check itself through a link (app.checks.self_check).
 """
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import record_milestone
 from app.cases.vocab import EventKind
+from app.cases.workflow import MoveRefused
 from app.checks import answers as ans
 from app.checks import questionnaire as qn
 from app.checks.comparison import compare
 from app.checks.models import FIRST, RECHECK, Check
 from app.checks.scoring import score
+from app.errors import DomainError
 from app.extensions import db
 from app.timeutil import utcnow
 
 
-class AlreadyCompleted(Exception):
+class AlreadyCompleted(DomainError):
     """Someone else completed this check meanwhile (two tablets, one check)."""
 
+    def __init__(self) -> None:
+        super().__init__(_l("This check was completed meanwhile by someone else."))
 
-class IncompleteCheck(Exception):
+
+class IncompleteCheck(DomainError):
     """Completing needs both ratings of every item ("keine Angabe" counts as an answer)."""
 
     def __init__(self, missing: list[qn.Item]) -> None:
-        super().__init__(", ".join(item.key for item in missing))
+        super().__init__(ngettext("The check is not complete yet: %(num)d question is open (see below).",
+                                  "The check is not complete yet: %(num)d questions are open (see below).",
+                                  len(missing)))
         self.missing = missing
+
+
+class CaseNotMoved(DomainError):
+    """The move offered with the completion failed (the case changed meanwhile): nothing is completed."""
+
+    def __init__(self, refused: MoveRefused) -> None:
+        super().__init__(refused.message)
 
 
 def questionnaire_of(check: Check) -> qn.Questionnaire:
@@ -83,17 +98,20 @@ def new_draft(case: Case, actor: User | None) -> Check:
 
 
 def start_or_continue(case: Case, actor: User | None) -> Check:
-    """The case's open draft, or a new one: the current questionnaire, or T0's for a re-check. Commits."""
+    """The case's open draft, or a new one (flushed): the current questionnaire, or T0's for a re-check."""
     draft = open_draft(case.id)
     if draft is None:
         draft = new_draft(case, actor)
         db.session.add(draft)
-        db.session.commit()
+        db.session.flush()
     return draft
 
 
-def missing_items(questionnaire: qn.Questionnaire, answers: ans.Answers) -> list[qn.Item]:
-    return [item for item in questionnaire.items if not ans.is_complete(questionnaire, answers, item.key)]
+def require_complete(check: Check) -> None:
+    """Raise IncompleteCheck unless every item is fully answered (before anything is changed)."""
+    missing = [item for _step, item in open_items_by_step(questionnaire_of(check), check.answers)]
+    if missing:
+        raise IncompleteCheck(missing)
 
 
 def open_items_by_step(questionnaire: qn.Questionnaire, answers: ans.Answers) -> list[tuple[int, qn.Item]]:
@@ -109,10 +127,11 @@ def answered_per_dimension(questionnaire: qn.Questionnaire, answers: ans.Answers
 
 
 def save_step(check: Check, answers: ans.Answers, resume_at: int | None) -> None:
-    """Keep the answers given so far and, when given, the step to resume at. Commits.
+    """Keep the answers given so far and, when given, the step to resume at.
 
     The background save passes no step: a late one must not move the resume point back after the
-    step's own POST has moved it on. The conditional UPDATE refuses a check completed meanwhile.
+    step's own POST has moved it on. The conditional UPDATE refuses a check completed meanwhile
+    (AlreadyCompleted, with nothing changed).
     """
     questionnaire = questionnaire_of(check)
     ans.validate(questionnaire, answers)
@@ -121,29 +140,25 @@ def save_step(check: Check, answers: ans.Answers, resume_at: int | None) -> None
         values["current_step"] = min(max(resume_at, 1), review_step(questionnaire))
     saved = db.session.execute(update(Check).where(Check.id == check.id, Check.status == "draft").values(**values))
     if saved.rowcount != 1:
-        db.session.rollback()
         raise AlreadyCompleted()
-    db.session.commit()
     db.session.refresh(check)
 
 
 def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str | None:
     """Score and complete the check, write the timeline and perhaps move the case.
 
-    Raises IncompleteCheck when an item is not fully answered. Returns why the offered move did
-    not happen, if it did not. Commits once.
+    Raises IncompleteCheck when an item is not fully answered and AlreadyCompleted when someone
+    else completed it, both before changing anything; CaseNotMoved after flushing (run it inside
+    transactions.refusable()). Returns why the offered move did not happen, if it did not.
     """
     questionnaire = questionnaire_of(check)
-    missing = missing_items(questionnaire, check.answers)
-    if missing:
-        raise IncompleteCheck(missing)
+    require_complete(check)
     result = score(questionnaire, check.answers)
     # Claim the draft with a conditional UPDATE, so that two people completing it at once
     # cannot both write a result and a timeline entry.
     claimed = db.session.execute(update(Check).where(Check.id == check.id, Check.status == "draft")
                                  .values(status="completed", completed_at=utcnow()))
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise AlreadyCompleted()
     db.session.refresh(check)
     check.scores = result.dimensions
@@ -155,10 +170,13 @@ def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str
         change = compare(first, check).overall_change
         if change is not None:
             text += " " + _("Change since the first check: %(change)s points.", change=signed(change))
-    return record_milestone(
-        case, "completed_check", EventKind.CHECK_COMPLETED, actor, text, move_on, check_id=check.id,
-        overall=result.overall, level=result.level,
-    )
+    try:
+        return record_milestone(
+            case, "completed_check", EventKind.CHECK_COMPLETED, actor, text, move_on, check_id=check.id,
+            overall=result.overall, level=result.level,
+        )
+    except MoveRefused as refused:
+        raise CaseNotMoved(refused) from refused
 
 
 def signed(value: float) -> str:

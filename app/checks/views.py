@@ -1,20 +1,21 @@
 """Taking a check step by step (scout mode on a tablet), saving in the background, and its result."""
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
 from app.cases.models import Case
-from app.cases.records import announce_move as announce
-from app.cases.workflow import MoveRefused
+from app.cases.records import announce_move
 from app.checks import self_check, services
 from app.checks.comparison import comparison_for
-from app.checks.forms import ReviewForm, TakeOverForm, initial_data, step_form_class
+from app.checks.forms import ReviewForm, TakeOverForm
 from app.checks.models import Check
 from app.checks.results import result_page
+from app.checks.runner import Runner
 from app.extensions import db
 
 bp = Blueprint("checks", __name__)
@@ -43,17 +44,6 @@ def check_comparison(checks: list[Check]):
     return comparison_for(checks)
 
 
-def destination(go: str | None, step: int, review: int) -> int | None:
-    """Where a step's button leads: a step number, or None for the case page."""
-    if go == "case":
-        return None
-    if go == "back":
-        return max(1, step - 1)
-    if go and go.startswith("step-") and go[5:].isdigit():
-        return min(max(1, int(go[5:])), review)
-    return min(step + 1, review)
-
-
 @bp.post("/cases/<int:case_id>/checks")
 @access(*CASE_WORKERS)
 def start(case_id: int):
@@ -75,9 +65,10 @@ def send_self_check(case_id: int):
     """Email the business a signed link to fill in the check itself (only with its consent to emails)."""
     case = db.get_or_404(Case, case_id)
     try:
-        self_check.send_link(case, current_user)
+        with transactions.refusable():
+            self_check.send_link(case, current_user)
     except self_check.NotSent as refused:
-        flash(_("No self-check link was sent: %(reason)s", reason=str(refused)), "error")
+        flash(refused.message, "error")
     else:
         flash(_("The self-check link will be emailed to %(email)s.", email=case.business.email), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="checks-panel-heading"))
@@ -93,16 +84,34 @@ def take(check_id: int):
     return redirect(url_for("checks.step", check_id=check.id, step=check.current_step))
 
 
-def _context(check: Check, case: Case, step: int) -> dict:
-    questionnaire = services.questionnaire_of(check)
-    return {
-        "check": check, "case": case, "questionnaire": questionnaire, "step": step,
-        "review": services.review_step(questionnaire), "public": False,
-        "step_url": lambda n: url_for("checks.step", check_id=check.id, step=n),
-        "autosave_url": lambda n: url_for("checks.autosave", check_id=check.id, step=n),
-        "answered": services.answered_per_dimension(questionnaire, check.answers),
-        "case_url": url_for("cases.show", case_id=case.id),
-    }
+class ScoutRunner(Runner):
+    """The scout takes the check for the case (signed in); completing it may move the case."""
+
+    def __init__(self, check: Check, case: Case) -> None:
+        super().__init__(check, case)
+        self.case_url = url_for("cases.show", case_id=case.id)
+
+    def step_url(self, step: int) -> str:
+        return url_for("checks.step", check_id=self.check.id, step=step)
+
+    def autosave_url(self, step: int) -> str:
+        return url_for("checks.autosave", check_id=self.check.id, step=step)
+
+    def review_form(self) -> ReviewForm:
+        form = ReviewForm()
+        form.offer_move(self.case, current_user, "completed_check")
+        return form
+
+    def submit(self, form: ReviewForm):
+        before = self.case.state
+        problem = services.complete(self.check, self.case, current_user, form.wants_move)
+        flash(_("The digitalisation check is completed."), "success")
+        announce_move(self.case, before, form.wants_move, problem)
+        return redirect(url_for("checks.result", check_id=self.check.id))
+
+    def completed_meanwhile(self, error: services.AlreadyCompleted):
+        flash(error.message, "warning")
+        return redirect(url_for("checks.result", check_id=self.check.id))
 
 
 @bp.route("/checks/<int:check_id>/steps/<int:step>", methods=["GET", "POST"])
@@ -112,78 +121,15 @@ def step(check_id: int, step: int):
     check = db.get_or_404(Check, check_id)
     if check.status == "completed":
         return redirect(url_for("checks.result", check_id=check.id))
-    case = db.get_or_404(Case, check.case_id)
-    context = _context(check, case, step)
-    if not 1 <= step <= context["review"]:
-        return redirect(url_for("checks.step", check_id=check.id, step=check.current_step))
-    if step == context["review"]:
-        return _review(check, case, context)
-    form_class = step_form_class(context["questionnaire"], step)
-    form = form_class() if request.method == "POST" else form_class(data=initial_data(check.answers))
-    if form.validate_on_submit():
-        target = destination(request.form.get("go"), step, context["review"])
-        try:
-            services.save_step(check, form.answers(), step if target is None else target)
-        except services.AlreadyCompleted:
-            flash(_("This check was completed meanwhile by someone else."), "warning")
-            return redirect(url_for("checks.result", check_id=check.id))
-        if target is None:
-            flash(_("Your answers are saved. You can continue the check later from the case."), "success")
-            return redirect(context["case_url"])
-        return redirect(url_for("checks.step", check_id=check.id, step=target))
-    status = 422 if form.errors else 200
-    return render_template("checks/step.html", form=form, **context), status
-
-
-def _review(check: Check, case: Case, context: dict):
-    form = ReviewForm()
-    form.offer_move(case, current_user, "completed_check")
-    status = 200
-    if form.validate_on_submit():
-        go = request.form.get("go")
-        if go != "complete":
-            target = destination(go, context["step"], context["review"])
-            return redirect(context["case_url"] if target is None else url_for("checks.step", check_id=check.id,
-                                                                                step=target))
-        before = case.state
-        try:
-            problem = services.complete(check, case, current_user, form.wants_move)
-        except services.IncompleteCheck as incomplete:
-            flash(ngettext("The check is not complete yet: %(num)d question is open (see below).",
-                           "The check is not complete yet: %(num)d questions are open (see below).",
-                           len(incomplete.missing)), "error")
-            status = 422
-        except services.AlreadyCompleted:
-            flash(_("This check was completed meanwhile by someone else."), "warning")
-            return redirect(url_for("checks.result", check_id=check.id))
-        except MoveRefused as refused:
-            db.session.rollback()
-            flash(refused.message, "error")
-            status = 409
-        else:
-            flash(_("The digitalisation check is completed."), "success")
-            announce(case, before, form.wants_move, problem)
-            return redirect(url_for("checks.result", check_id=check.id))
-    missing = services.open_items_by_step(context["questionnaire"], check.answers)
-    return render_template("checks/review.html", form=form, missing=missing, **context), status
+    return ScoutRunner(check, db.get_or_404(Case, check.case_id)).step(step)
 
 
 @bp.post("/checks/<int:check_id>/steps/<int:step>/autosave")
 @access(*CASE_WORKERS)
 def autosave(check_id: int, step: int):
-    """Save one step's answers in the background (the page's script sends them on every change)."""
+    """Save one step's answers in the background (a check completed meanwhile answers 409)."""
     check = db.get_or_404(Check, check_id)
-    questionnaire = services.questionnaire_of(check)
-    if not 1 <= step < services.review_step(questionnaire):
-        return jsonify(saved=False), 404
-    form = step_form_class(questionnaire, step)()
-    if not form.validate_on_submit():
-        return jsonify(saved=False, errors=form.errors), 422
-    try:
-        services.save_step(check, form.answers(), resume_at=None)
-    except services.AlreadyCompleted:
-        return jsonify(saved=False, completed=True), 409
-    return jsonify(saved=True, answered=services.answered_per_dimension(questionnaire, check.answers))
+    return ScoutRunner(check, db.get_or_404(Case, check.case_id)).autosave(step)
 
 
 @bp.get("/checks/<int:check_id>/result")

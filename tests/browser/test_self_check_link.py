@@ -14,6 +14,7 @@ from app.checks import questionnaire as qn
 from app.checks import self_check
 from app.checks.models import Check
 from app.extensions import db
+from app.transactions import unit_of_work
 from tests.browser.helpers import log_in
 from tests.conftest import ACCOUNTS
 from tests.mailflow import bodies, consenting_case, deliver, received
@@ -23,7 +24,8 @@ def _received_link(live_server, mail_server) -> tuple[int, str]:
     with live_server.app.app_context():
         scout = db.session.scalar(select(User).where(User.email == ACCOUNTS["scout"][0]))
         case = consenting_case(scout)
-        self_check.send_link(case, scout)
+        with unit_of_work():  # what the scout's request commits
+            self_check.send_link(case, scout)
         deliver()
         case_id = case.id
         db.session.remove()
