@@ -7,16 +7,17 @@ the upcoming workshops and the partners (with their topics) are each loaded once
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from app.checks import answers as ans
 from app.checks.questionnaire import Questionnaire
 from app.checks.scoring import Gap, gaps
 from app.extensions import db
-from app.partners.models import Partner, partner_topics
+from app.partners.models import Partner
+from app.partners.services import active_with_expertise
 from app.reference.models import Topic
-from app.timeutil import utcnow
 from app.workshops.models import Workshop
+from app.workshops.services import upcoming_on_topics
 
 TOP_GAPS = 5
 WORKSHOPS_PER_GAP = 3
@@ -78,13 +79,8 @@ def recommend(questionnaire: Questionnaire, answers: ans.Answers, limit: int = T
     if not keys:
         return recommendations
     topics = {topic.id: topic.key for topic in db.session.scalars(select(Topic).where(Topic.key.in_(keys)))}
-    workshops = list(db.session.scalars(
-        select(Workshop).where(Workshop.topic_id.in_(topics), Workshop.starts_at >= utcnow())
-        .order_by(Workshop.starts_at, Workshop.id).limit(WORKSHOPS_LOADED)))
-    partners = list(db.session.scalars(  # Partner.topics comes by selectin loading: one more query for all
-        select(Partner).where(Partner.active, exists().where(partner_topics.c.partner_id == Partner.id,
-                                                             partner_topics.c.topic_id.in_(topics)))
-        .order_by(Partner.name)))
+    workshops = upcoming_on_topics(list(topics), WORKSHOPS_LOADED)
+    partners = active_with_expertise(set(topics))  # Partner.topics comes by selectin loading: one more query
     for recommendation in recommendations:
         wanted = set(workshop_topics(recommendation.gap))
         recommendation.workshops = [w for w in workshops if topics.get(w.topic_id) in wanted][:WORKSHOPS_PER_GAP]

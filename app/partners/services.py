@@ -68,7 +68,7 @@ def save_partner(partner: Partner, values: dict, topic_ids: list[int]) -> Partne
     return partner
 
 
-def active_with_expertise(topic_ids: set[int], limit: int) -> list[Partner]:
+def active_with_expertise(topic_ids: set[int], limit: int | None = None) -> list[Partner]:
     """Active partners with expertise in one of these topics, by name."""
     if not topic_ids:
         return []
