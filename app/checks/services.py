@@ -13,7 +13,6 @@ from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import record_milestone
 from app.cases.vocab import EventKind
-from app.cases.workflow import MoveRefused
 from app.checks import answers as ans
 from app.checks import questionnaire as qn
 from app.checks.comparison import compare
@@ -39,13 +38,6 @@ class IncompleteCheck(DomainError):
                                   "The check is not complete yet: %(num)d questions are open (see below).",
                                   len(missing)))
         self.missing = missing
-
-
-class CaseNotMoved(DomainError):
-    """The move offered with the completion failed (the case changed meanwhile): nothing is completed."""
-
-    def __init__(self, refused: MoveRefused) -> None:
-        super().__init__(refused.message)
 
 
 def questionnaire_of(check: Check) -> qn.Questionnaire:
@@ -148,7 +140,7 @@ def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str
     """Score and complete the check, write the timeline and perhaps move the case.
 
     Raises IncompleteCheck when an item is not fully answered and AlreadyCompleted when someone
-    else completed it, both before changing anything; CaseNotMoved after flushing (run it inside
+    else completed it, both before changing anything; workflow.MoveRefused after flushing (run it inside
     transactions.refusable()). Returns why the offered move did not happen, if it did not.
     """
     questionnaire = questionnaire_of(check)
@@ -170,13 +162,10 @@ def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str
         change = compare(first, check).overall_change
         if change is not None:
             text += " " + _("Change since the first check: %(change)s points.", change=signed(change))
-    try:
-        return record_milestone(
-            case, "completed_check", EventKind.CHECK_COMPLETED, actor, text, move_on, check_id=check.id,
-            overall=result.overall, level=result.level,
-        )
-    except MoveRefused as refused:
-        raise CaseNotMoved(refused) from refused
+    return record_milestone(
+        case, "completed_check", EventKind.CHECK_COMPLETED, actor, text, move_on, check_id=check.id,
+        overall=result.overall, level=result.level,
+    )
 
 
 def signed(value: float) -> str:
