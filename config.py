@@ -13,8 +13,14 @@ def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Keys that were ever public (examples, tests, old defaults): production refuses them.
+KNOWN_KEYS = {"dev-only-not-secret", "test-secret", "change-me", "changeme", "secret", "..."}
+MIN_KEY_BYTES = 32
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # None in development: create_app() makes a random key once and keeps it in instance/secret_key.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'procheck.db'}"
     )
@@ -83,10 +89,24 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    HSTS = True
 
     @staticmethod
-    def missing() -> list[str]:
-        return [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+    def problems(environ=os.environ) -> list[str]:
+        """What keeps production from starting, in words for the operator."""
+        found = []
+        key = environ.get("SECRET_KEY", "")
+        if not key:
+            found.append("SECRET_KEY is not set")
+        elif key in KNOWN_KEYS:
+            found.append("SECRET_KEY is a publicly known value")
+        elif len(key.encode()) < MIN_KEY_BYTES:
+            found.append(f"SECRET_KEY is shorter than {MIN_KEY_BYTES} bytes")
+        if not environ.get("DATABASE_URL"):
+            found.append("DATABASE_URL is not set")
+        if not environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            found.append("PUBLIC_BASE_URL must be an https:// address")
+        return found
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

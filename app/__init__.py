@@ -2,6 +2,7 @@
 
 import logging
 import os
+import secrets
 import sys
 
 import click
@@ -16,13 +17,15 @@ from config import BASE_DIR, CONFIGS, ProductionConfig
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("PROCHECK_ENV", "development")
     config = CONFIGS[config_name]
-    if config is ProductionConfig and (missing := ProductionConfig.missing()):
-        sys.exit(f"ProCheck refuses to start in production: set {' and '.join(missing)}.")
+    if config is ProductionConfig and (problems := ProductionConfig.problems()):
+        sys.exit(f"ProCheck refuses to start in production: {'; '.join(problems)}.")
 
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(BASE_DIR / "instance"))
     app.config.from_object(config)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
@@ -49,6 +52,23 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         start_in_process(app)
     return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Development without SECRET_KEY: a random key made on the first run, kept (owner-only) in instance/."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        draft = f"{path}.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:  # link is atomic: of two processes starting at once, the first one's complete key wins
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path, encoding="ascii") as file:
+        return file.read().strip()
 
 
 def _tune_sqlite(engine) -> None:
