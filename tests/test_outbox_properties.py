@@ -176,14 +176,15 @@ class OutboxMachine(RuleBasedStateMachine):
     def crash(self, limit: int, recorded: int, in_flight: bool) -> None:
         """A worker claims a batch, sends `recorded` mails (committed), maybe one more whose result it never
         records, and dies. Its rows stay leased until the lease runs out."""
-        ids = outbox.claim(limit, lease_seconds=300)
+        token = outbox.new_token()
+        ids = outbox.claim(limit, lease_seconds=300, token=token)
         if ids:
             claimed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                          .order_by(OutboxMessage.due_at, OutboxMessage.id)).all()
-            ready = dispatch._prepare(claimed, dispatch.Stats())
+            ready = dispatch._prepare(claimed, token, dispatch.Stats())
             with db.engine.connect() as results, open_transport(current_app) as transport:
                 for row in ready[:recorded]:
-                    dispatch._send_one(transport, row, dispatch.Stats(), results)
+                    dispatch._send_one(transport, row, token, dispatch.Stats(), results)
                 if in_flight and len(ready) > recorded:
                     row = ready[recorded]
                     try:

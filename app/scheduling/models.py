@@ -116,6 +116,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who holds the lease: each claim writes a new token, and every result is recorded only with it, so a
+    # process whose lease ran out (and was recovered by another) can no longer change the row.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
     first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str] = mapped_column(String(200), unique=True)

@@ -2,10 +2,13 @@
 
 Claiming works across processes: PostgreSQL skips rows another worker has locked
 (FOR UPDATE SKIP LOCKED); SQLite takes the write lock first (BEGIN IMMEDIATE) and claims with
-one guarded UPDATE … RETURNING. A claimed row is leased; when the lease runs out (the process
-died mid-send) it goes back to pending, so at most that one in-flight mail is sent twice.
+one guarded UPDATE … RETURNING. A claimed row is leased under a token of its own; the dispatcher
+renews the lease of what it still holds while a batch runs and records every result only where the
+token still matches (fencing). When a lease runs out (the process died, or stalled longer than the
+lease) the row goes back to pending, and the old holder can neither send it again nor record anything.
 """
 
+import secrets
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
@@ -62,8 +65,12 @@ def cancel_pending_for_state(case: Case, state: str, reason: str) -> int:
     return count
 
 
-def claim(limit: int, lease_seconds: int, now: datetime | None = None) -> list[int]:
-    """Mark up to `limit` due rows as sending (with a lease) and return their ids; commits at once."""
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def claim(limit: int, lease_seconds: int, now: datetime | None = None, token: str | None = None) -> list[int]:
+    """Mark up to `limit` due rows as sending, leased under `token`, and return their ids; commits at once."""
     now = now or utcnow()
     due = (select(OutboxMessage.id)
            .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
@@ -80,7 +87,7 @@ def claim(limit: int, lease_seconds: int, now: datetime | None = None) -> list[i
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
             .values(status="sending", lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=OutboxMessage.attempts + 1,
+                    lease_token=token or new_token(), attempts=OutboxMessage.attempts + 1,
                     first_attempt_at=func.coalesce(OutboxMessage.first_attempt_at, now))
             .returning(OutboxMessage.id)
         ).scalars().all()
@@ -94,23 +101,53 @@ def recover_expired_leases(now: datetime | None = None) -> int:
         result = conn.execute(
             update(OutboxMessage)
             .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < (now or utcnow()))
-            .values(status="pending", lease_until=None)
+            .values(status="pending", lease_until=None, lease_token=None)
         )
     return result.rowcount
 
 
-def record_sent(conn: Connection, row: OutboxMessage) -> None:
-    """Mark the row sent in one UPDATE, committed at once on the dispatcher's own connection (its hot path: no session
-    flush, no pool checkout and pre-ping per mail); the row object is updated to match."""
-    values = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "last_error": ""}
-    conn.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+def renew(conn: Connection, ids: list[int], token: str, lease_seconds: int) -> set[int]:
+    """Extend the lease of the rows still held with `token`; returns their ids (the others were lost)."""
+    if not ids:
+        return set()
+    held = conn.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending", OutboxMessage.lease_token == token)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        .returning(OutboxMessage.id)).scalars().all()
     conn.commit()
+    return set(held)
+
+
+def _fenced(row: OutboxMessage, token: str):
+    return update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "sending",
+                                       OutboxMessage.lease_token == token)
+
+
+def _apply(row: OutboxMessage, values: dict) -> None:
     for key, value in values.items():
         set_committed_value(row, key, value)
 
 
-def mark_failed(row: OutboxMessage, error: str) -> None:
-    row.status, row.lease_until, row.last_error = "failed", None, error[:2000]
+def record_sent(conn: Connection, row: OutboxMessage, token: str) -> bool:
+    """Mark the row sent in one UPDATE, committed at once on the dispatcher's own connection (its hot path: no
+    session flush, no pool checkout and pre-ping per mail); False when the lease was lost meanwhile."""
+    values = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "lease_token": None, "last_error": ""}
+    done = conn.execute(_fenced(row, token).values(**values)).rowcount == 1
+    conn.commit()
+    if done:
+        _apply(row, values)
+    return done
+
+
+def mark_failed(row: OutboxMessage, token: str, error: str) -> bool:
+    """Fail the row for good (flushed in the session); False when the lease was lost meanwhile."""
+    values = {"status": "failed", "lease_until": None, "lease_token": None, "last_error": error[:2000]}
+    done = db.session.execute(_fenced(row, token).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        _apply(row, values)
+    return done
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,13 +155,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def mark_retry(row: OutboxMessage, error: str) -> bool:
-    """Try again later; returns False (and fails the row) once the give-up time has passed."""
+def mark_retry(row: OutboxMessage, token: str, error: str) -> bool | None:
+    """Try again later: True; False once the give-up time has passed (the row failed); None when the lease
+    was lost meanwhile (another dispatcher has the row now)."""
     now = utcnow()
     give_up = (row.first_attempt_at or now) + timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"])
     if now >= give_up:
-        mark_failed(row, f"gave up after {row.attempts} attempts: {error}")
-        return False
-    row.status, row.lease_until, row.last_error = "pending", None, error[:2000]
-    row.due_at = now + backoff(row.attempts)
-    return True
+        return False if mark_failed(row, token, f"gave up after {row.attempts} attempts: {error}") else None
+    values = {"status": "pending", "lease_until": None, "lease_token": None, "last_error": error[:2000],
+              "due_at": now + backoff(row.attempts)}
+    done = db.session.execute(_fenced(row, token).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        _apply(row, values)
+        return True
+    return None
