@@ -7,6 +7,7 @@ PostgreSQL is mandatory when CI=true; elsewhere its tests skip when no server an
 
 import os
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,6 +23,7 @@ from app.partners.services import seed_partners
 from app.reference.loader import load_reference
 from app.scheduling.rules import seed_default_rules
 
+ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("PG_TEST_SERVER", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "procheck-demo"

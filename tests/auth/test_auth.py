@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROOT
 
 
 def _login(client, email="scout1@example.org", password=PASSWORD, **extra):
@@ -145,7 +145,7 @@ def test_production_refuses_to_start_without_secret_key_and_database_url():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
     env["PROCHECK_ENV"] = "production"
     result = subprocess.run([sys.executable, "-c", "from app import create_app; create_app()"], env=env,
-                            capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+                            capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert result.stderr.strip() == "ProCheck refuses to start in production: set SECRET_KEY and DATABASE_URL."
 
