@@ -3,6 +3,7 @@
 import re
 from datetime import datetime, time
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from app.auth.models import User
@@ -147,6 +148,7 @@ def test_demo_mails_due_are_delivered_by_one_dispatcher_pass(app, smtp_server):
     assert len(smtp_server.messages) == stats.sent
 
 
+@pytest.mark.postgres
 def test_seed_bulk_creates_the_cases_asked_for(app, users):
     before = db.session.scalar(select(func.count()).select_from(Case))
     assert seed_bulk(500) == 500

@@ -37,6 +37,7 @@ def test_unknown_email_gets_the_same_message(client):
     assert "E-Mail-Adresse oder Passwort ist falsch." in response.get_data(as_text=True)
 
 
+@pytest.mark.postgres
 def test_five_failures_lock_the_account_even_for_the_right_password(client, users):
     for _ in range(5):
         _login(client, password="falsch-falsch-falsch")
@@ -47,6 +48,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, user
     assert db.session.get(User, users["scout"].id).locked_until is not None
 
 
+@pytest.mark.postgres
 def test_lock_counts_across_clients_because_it_lives_in_the_database(app, users):
     for _ in range(5):
         _login(app.test_client(), password="falsch-falsch-falsch")  # a new "browser" each time

@@ -13,6 +13,7 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -20,6 +21,8 @@ from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
 from tests.outbox_worker import ROOT, bulk_queue, queue_mail, start_worker, worker_env
+
+pytestmark = pytest.mark.postgres  # claiming by concurrent worker processes (FOR UPDATE SKIP LOCKED), leases
 
 
 def rows() -> list[OutboxMessage]:
