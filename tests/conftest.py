@@ -57,6 +57,29 @@ BACKENDS = ("sqlite", "postgresql")
 pytest_plugins = ["tests.mailserver"]
 
 
+# --- the German catalogue: a bare `pytest` works on a fresh clone -----------------------------------------------
+
+def _compile_catalogues() -> None:
+    """Compile translations/*/LC_MESSAGES/messages.po when its .mo is missing or older (as `make` would)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        partial = mo.with_name(f".{mo.name}.{uuid.uuid4().hex}")  # parallel workers never see half a file
+        with partial.open("wb") as target:
+            write_mo(target, catalog)
+        os.replace(partial, mo)
+
+
+def pytest_configure(config) -> None:
+    _compile_catalogues()
+
+
 def pytest_sessionstart(session) -> None:
     if IN_CI and not hasattr(session.config, "workerinput") and (problem := _pg_problem()):
         pytest.exit(f"CI=true but PostgreSQL is not reachable at {PG_SERVER}: {problem}", returncode=1)
