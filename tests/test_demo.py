@@ -1,10 +1,14 @@
 """Demo data: idempotent, realistic, every state backed by its records; bulk data for benchmarks."""
 
 import re
+import shutil
 from datetime import datetime, time
+from pathlib import Path
 
-from sqlalchemy import delete, func, select
+import pytest
+from sqlalchemy import delete, func, make_url, select
 
+from app import create_app
 from app.auth.models import User
 from app.auth.passwords import verify_password
 from app.cases import workflow
@@ -21,6 +25,7 @@ from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.scheduling.reminders import end_of_day
 from app.timeutil import BERLIN, utcnow
 from app.workshops.models import Attendance, Workshop
+from tests.conftest import sqlite_snapshot
 
 
 def _counts() -> dict[str, int]:
@@ -35,22 +40,47 @@ def _fresh_demo() -> None:
     assert seed_demo_data() is True
 
 
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory, sqlite_template) -> Path:
+    """The demo seeded once (it takes seconds; seed_demo_data is deterministic): a copy of the template."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        _fresh_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return sqlite_snapshot(path)
+
+
+@pytest.fixture
+def database_url(request, database_url, backend) -> str:
+    """Tests that ask for `demo` start on a fresh copy of the seeded demo instead of the bare template."""
+    if "demo" in request.fixturenames:
+        assert backend == "sqlite"
+        shutil.copyfile(request.getfixturevalue("demo_snapshot"), make_url(database_url).database)
+    return database_url
+
+
+@pytest.fixture
+def demo(app) -> None:
+    """The test's database holds the freshly seeded demo data (and no other accounts)."""
+
+
 def _cases_in(state: str, without) -> int:
     """Cases in state that lack the record the state machine's guard requires."""
     return db.session.scalar(select(func.count()).select_from(Case).where(
         Case.state == state, ~select(without.case_id).where(without.case_id == Case.id).exists()))
 
 
-def test_seed_demo_data_twice_does_not_duplicate(app):
-    _fresh_demo()
+def test_seed_demo_data_twice_does_not_duplicate(demo):
     first = _counts()
     assert seed_demo_data() is False
     assert _counts() == first
     assert first["User"] == 4 and 190 <= first["Business"] <= 210 and first["Case"] == first["Business"]
 
 
-def test_demo_covers_every_state_with_the_records_behind_it(app):
-    _fresh_demo()
+def test_demo_covers_every_state_with_the_records_behind_it(demo):
     per_state = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
     assert set(per_state) == set(workflow.STATES) and min(per_state.values()) >= 10
     later = ("check_done", "workshop_attended", "referred", "implemented")
@@ -64,8 +94,7 @@ def test_demo_covers_every_state_with_the_records_behind_it(app):
     assert db.session.scalar(select(func.count()).where(Referral.consent.is_(False))) == 0
 
 
-def test_demo_accounts_and_businesses_look_real_but_reach_nobody(app):
-    _fresh_demo()
+def test_demo_accounts_and_businesses_look_real_but_reach_nobody(demo):
     lead = db.session.scalar(select(User).where(User.email == "leitung@example.org"))
     assert (lead.name, lead.role) == ("Lena Leitner", "lead")
     assert verify_password(lead.password_hash, DEMO_PASSWORD)
@@ -81,8 +110,7 @@ def test_demo_accounts_and_businesses_look_real_but_reach_nobody(app):
     assert len({b.name for b in businesses}) == len(businesses)
 
 
-def test_demo_timelines_are_backdated_and_in_order(app):
-    _fresh_demo()
+def test_demo_timelines_are_backdated_and_in_order(demo):
     now = utcnow()
     opened = db.session.scalars(select(Case.opened_at)).all()
     assert (max(opened) - min(opened)).days > 150
@@ -104,8 +132,7 @@ def test_demo_timelines_are_backdated_and_in_order(app):
     assert any(w < now for w in workshops) and any(w > now for w in workshops)
 
 
-def test_demo_follow_ups_look_as_if_the_rules_had_run_back_then(app):
-    _fresh_demo()
+def test_demo_follow_ups_look_as_if_the_rules_had_run_back_then(demo):
     now = utcnow()
     move_times = {(e.case_id, e.created_at) for e in db.session.scalars(select(CaseEvent).where(
         CaseEvent.kind.in_(("moved", "opened"))))}
@@ -122,8 +149,7 @@ def test_demo_follow_ups_look_as_if_the_rules_had_run_back_then(app):
     assert any(m.status == "cancelled" for m in mails)
 
 
-def test_demo_has_reminders_due_overdue_and_ahead_and_mails_to_send(app):
-    _fresh_demo()
+def test_demo_has_reminders_due_overdue_and_ahead_and_mails_to_send(demo):
     now = utcnow()
     start_of_today = datetime.combine(now.astimezone(BERLIN).date(), time(0), tzinfo=BERLIN)
     due = db.session.scalars(select(Reminder.due_at).where(Reminder.state == "open")).all()
@@ -141,13 +167,13 @@ def test_demo_has_reminders_due_overdue_and_ahead_and_mails_to_send(app):
     assert due_mails >= 5
 
 
-def test_demo_mails_due_are_delivered_by_one_dispatcher_pass(app, smtp_server):
-    _fresh_demo()
+def test_demo_mails_due_are_delivered_by_one_dispatcher_pass(demo, smtp_server):
     stats = dispatch_once()
     assert stats.sent >= 5 and stats.failed == 0
     assert len(smtp_server.messages) == stats.sent
 
 
+@pytest.mark.postgres
 def test_seed_bulk_creates_the_cases_asked_for(app, users):
     before = db.session.scalar(select(func.count()).select_from(Case))
     assert seed_bulk(500) == 500

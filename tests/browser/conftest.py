@@ -1,29 +1,28 @@
 """Browser-test fixtures: a live ProCheck server (CSRF on) and Debian's Chromium driven by Playwright.
 
-The browser tests run once, on SQLite: they use their own fixtures (`live_server`, `page`) and not
-the top-level `app` fixture, which is parametrized over SQLite and PostgreSQL. Chromium is
-mandatory when CI=true; elsewhere the tests skip with the reason when it is not installed.
+The browser tests run on SQLite: they use their own fixtures (`live_server`, `page`) and not the
+top-level `app` fixture. The live server's database is a copy of the worker's migrated SQLite template
+(tests/conftest.py). Chromium is mandatory when CI=true; elsewhere the tests skip with the reason when it
+is not installed.
 """
 
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.auth.models import User
 from app.extensions import db
-from app.partners.services import seed_partners
-from app.reference.loader import load_reference
-from tests.conftest import ACCOUNTS
+from app.scheduling.models import FollowUpRule
 from tests.mailserver import MailServer
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -54,20 +53,18 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path, password_hash) -> Iterator[LiveServer]:
+def live_server(tmp_path, sqlite_template) -> Iterator[LiveServer]:
     """A real HTTP server in a background thread on a fresh, migrated SQLite file, with CSRF on.
 
-    password_hash comes from tests/conftest.py: Argon2id is hashed once per run, not per test.
+    The file is a copy of the worker's template (tests/conftest.py: migrated, reference data, partners and the
+    ACCOUNTS with PASSWORD hashed once per run), without the follow-up rules: a browser test that needs them
+    seeds them (seed_default_rules).
     """
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'browser.db'}", WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        upgrade()
-        load_reference()
-        seed_partners()
-        for email, name, role in ACCOUNTS.values():
-            db.session.add(User(email=email, name=name, role=role, password_hash=password_hash))
-        db.session.commit()
-        db.session.remove()
+    path = tmp_path / "browser.db"
+    shutil.copyfile(sqlite_template, path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(f"DELETE FROM {FollowUpRule.__tablename__}")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -154,7 +154,7 @@ def test_scout_takes_a_full_check_on_a_tablet_and_sees_the_result(new_page, live
 
 def test_lead_sees_first_check_and_recheck_side_by_side_and_the_programme(new_page, live_server):
     """The case page with both checks compared and the measures' status forms, and /programme: axe-clean."""
-    from tests.test_checks_result import completed_check
+    from tests.checks.test_checks_result import completed_check
 
     with live_server.app.app_context():
         scout = db.session.scalar(select(User).where(User.email == "scout1@example.org"))

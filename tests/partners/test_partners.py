@@ -1,5 +1,6 @@
 """The partner directory (who may edit it) and referrals, which need the business's consent."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cases.models import Case, CaseEvent
@@ -66,6 +67,7 @@ def test_lead_creates_a_partner_with_topics_and_admin_edits_it(client, login):
     assert "Fachthemen</legend>" in form and form.count("checked id=\"topic_ids-") == 2
 
 
+@pytest.mark.postgres
 def test_partner_form_validation_is_german_and_saves_nothing(client, login):
     login("admin")
     before = _count(Partner)

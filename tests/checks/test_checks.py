@@ -192,6 +192,7 @@ def _completed_v1(case_id: int, answers: dict) -> Check:
     return check
 
 
+@pytest.mark.postgres
 def test_old_v1_results_are_unchanged_by_the_new_version(app, users):
     from tests.factories import make_case
 
@@ -207,6 +208,7 @@ def test_old_v1_results_are_unchanged_by_the_new_version(app, users):
     assert set(V2.items) != set(V1.items)  # v2 asks other questions: scoring under it would differ
 
 
+@pytest.mark.postgres
 def test_comparison_needs_the_same_version_and_computes_the_change(app, users):
     from tests.factories import make_case
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cases import workflow
@@ -34,6 +35,7 @@ def _form(**overrides) -> dict:
             "place": "Bildungszentrum Gelsenkirchen", "description": "Austausch", **overrides}
 
 
+@pytest.mark.postgres
 def test_workshop_time_is_entered_in_berlin_and_stored_in_utc(client, login):
     login("scout")
     response = client.post("/workshops/new", data=_form(), follow_redirects=True)

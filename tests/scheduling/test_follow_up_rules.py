@@ -1,5 +1,6 @@
 """The follow-up rules fire when a case enters a state, including when it is first opened."""
 
+import pytest
 from sqlalchemy import select
 
 from app.cases import workflow
@@ -9,6 +10,8 @@ from app.scheduling.calendar import add_business_days
 from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage, Reminder
 from tests.factories import add_check, make_case
+
+pytestmark = pytest.mark.postgres  # due times in business days, nothing queued twice
 
 
 def test_a_new_case_gets_the_contacted_reminder_in_three_business_days(app, users):

@@ -48,6 +48,7 @@ def test_a_step_shows_one_dimension_with_progress_and_both_ratings(client, login
     assert 'aria-current="step"' in page and 'data-autosave-url="/checks/' in page
 
 
+@pytest.mark.postgres
 def test_next_saves_the_step_and_remembers_where_to_resume(client, login, users):
     case = make_case(users["scout"])
     login("scout")
@@ -177,6 +178,7 @@ def test_completing_without_move_on_leaves_the_case_and_all_no_answer_has_no_sco
     assert db.session.get(Case, case.id).state == "contacted" and _events(case, "moved") == []
 
 
+@pytest.mark.postgres
 def test_saving_into_a_check_completed_meanwhile_is_refused(app, client, login, users):
     case = make_case(users["scout"])
     login("scout")

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
@@ -14,6 +15,8 @@ from app.scheduling.models import OutboxMessage
 from app.scheduling.runner import JOBS
 from app.timeutil import BERLIN
 from tests.factories import make_case
+
+pytestmark = pytest.mark.postgres  # time zones and the once-a-day unique key
 
 MONDAY_MORNING = datetime(2025, 3, 10, 7, 0, tzinfo=BERLIN)
 

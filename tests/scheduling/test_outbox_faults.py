@@ -22,6 +22,8 @@ from app.timeutil import utcnow
 from tests.mailserver import MailServer, free_port
 from tests.outbox_worker import consenting_case, queue_mail
 
+pytestmark = pytest.mark.postgres  # claims, leases and back-off times in the database
+
 
 def rows() -> dict[int, OutboxMessage]:
     db.session.expire_all()

@@ -5,6 +5,7 @@ import email
 import email.policy
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.cases.models import CaseEvent
@@ -14,6 +15,8 @@ from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
 from tests.outbox_worker import consenting_case, queue_mail
+
+pytestmark = pytest.mark.postgres  # claiming, lease recovery, the unique key
 
 
 def rows() -> list[OutboxMessage]:

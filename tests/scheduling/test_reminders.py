@@ -12,6 +12,8 @@ from app.scheduling.models import FollowUpRule, Reminder
 from app.timeutil import BERLIN, utcnow
 from tests.factories import make_case
 
+pytestmark = pytest.mark.postgres  # Berlin time in, UTC stored; due-time ordering and comparisons
+
 
 @pytest.fixture(autouse=True)
 def without_rule_reminders(app):

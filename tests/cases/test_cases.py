@@ -24,6 +24,7 @@ def test_caseload_shows_only_my_cases_with_counts_per_state(client, login, users
     assert "Alle: 2" in page and "Check durchgeführt: 1" in page and "Kontakt aufgenommen: 1" in page
 
 
+@pytest.mark.postgres
 def test_caseload_filters_by_state_and_searches_name_municipality_and_trade(client, login, users):
     bring_to(make_case(users["scout"], "Elektro Kowalski GmbH"), "check_done", users["scout"])
     make_case(users["scout"], "Bäckerei Overkamp")
@@ -92,6 +93,7 @@ def test_refused_move_shows_the_guard_message_and_changes_nothing(client, login,
     assert db.session.get(Case, case.id).state == "contacted"
 
 
+@pytest.mark.postgres
 def test_second_person_moving_from_a_stale_page_gets_reload_message_and_nothing_is_lost(app, client, login, users):
     case = make_case(users["scout"])
     add_check(case)
@@ -151,6 +153,7 @@ def test_bad_business_input_gets_a_german_message_and_nothing_is_saved(client, l
     assert _count(Business) == 0 and _count(Case) == 0 and _count(CaseEvent) == 0
 
 
+@pytest.mark.postgres
 def test_duplicate_business_is_warned_about_and_saved_only_when_confirmed(client, login):
     login("scout")
     client.post("/businesses/new", data=_business_data())
@@ -185,4 +188,4 @@ def test_readme_shows_the_current_state_machine(app):
 
     with app.test_request_context():
         expected = diagram.mermaid()
-    assert expected in (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert expected in (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")

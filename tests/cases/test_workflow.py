@@ -18,6 +18,7 @@ def _actor(move, users):
     return users["lead"] if move.who == {"lead"} else users["scout"]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("move", workflow.MOVES, ids=lambda m: f"{m.source}->{m.target}")
 def test_every_allowed_move_changes_state_and_writes_the_timeline(app, users, move):
     case = bring_to(make_case(users["scout"]), move.source, users["scout"])
@@ -101,6 +102,7 @@ def test_state_cannot_be_assigned_directly(app, users):
         case.state = "implemented"
 
 
+@pytest.mark.postgres
 def test_writing_the_state_column_outside_the_workflow_is_refused(app, users):
     case = make_case(users["scout"])
     case._state = "implemented"
@@ -110,6 +112,7 @@ def test_writing_the_state_column_outside_the_workflow_is_refused(app, users):
     assert db.session.get(Case, case.id).state == "contacted"
 
 
+@pytest.mark.postgres
 def test_a_new_case_cannot_start_in_another_state(app, users):
     case = make_case(users["scout"])
     twin = Case(business_id=case.business_id, owner_id=users["scout"].id, _state="implemented")
@@ -119,6 +122,7 @@ def test_a_new_case_cannot_start_in_another_state(app, users):
     db.session.rollback()
 
 
+@pytest.mark.postgres
 def test_a_workflow_permission_is_used_up_by_one_flush(app, users):
     case = bring_to(make_case(users["scout"]), "check_done", users["scout"])
     case._state = "implemented"
@@ -127,6 +131,7 @@ def test_a_workflow_permission_is_used_up_by_one_flush(app, users):
     db.session.rollback()
 
 
+@pytest.mark.postgres
 def test_stale_version_from_the_form_is_a_conflict(app, users):
     case = bring_to(make_case(users["scout"]), "contacted", users["scout"])
     RECORDS_FOR["check_done"](case)
@@ -138,6 +143,7 @@ def test_stale_version_from_the_form_is_a_conflict(app, users):
     assert "inzwischen geändert" in conflict.value.message
 
 
+@pytest.mark.postgres
 def test_two_people_moving_at_once_one_wins_the_other_gets_a_conflict(app, users):
     """Two threads, each with its own database session, load the same version and move at once."""
     case = make_case(users["scout"])

@@ -60,6 +60,7 @@ def _link(count: int, **args) -> str:
     return f'href="/pipeline{"?" if query else ""}{query}#cases">{count}</a>'
 
 
+@pytest.mark.postgres
 def test_pipeline_counts_match_the_database(client, login, users, cases):
     login("lead")
     html = client.get("/pipeline").get_data(as_text=True)
@@ -161,6 +162,7 @@ def test_a_deleted_case_is_refused_and_nothing_changes(client, login, users, cas
     _nothing_changed(cases, users)
 
 
+@pytest.mark.postgres
 def test_a_case_changed_meanwhile_is_refused_and_nothing_changes(client, login, users, cases):
     login("lead")
     table = Case.__table__

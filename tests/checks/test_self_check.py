@@ -153,6 +153,7 @@ def _checked_value(page: str, name: str) -> str | None:
     return None
 
 
+@pytest.mark.postgres
 def test_a_link_used_by_the_submit_cannot_be_used_again(client, sent):
     case, link = sent
     for step in range(1, STEPS + 1):
@@ -201,6 +202,7 @@ def test_a_link_used_meanwhile_by_another_submit_changes_nothing(client, sent, m
     assert snapshot(case.id) == before
 
 
+@pytest.mark.postgres
 def test_an_expired_or_forged_link_gets_a_clear_page_and_changes_nothing(app, client, sent, monkeypatch):
     case, link = sent
     with monkeypatch.context() as patch:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROOT
 
 
 def _login(client, email="scout1@example.org", password=PASSWORD, **extra):
@@ -37,6 +37,7 @@ def test_unknown_email_gets_the_same_message(client):
     assert "E-Mail-Adresse oder Passwort ist falsch." in response.get_data(as_text=True)
 
 
+@pytest.mark.postgres
 def test_five_failures_lock_the_account_even_for_the_right_password(client, users):
     for _ in range(5):
         _login(client, password="falsch-falsch-falsch")
@@ -47,6 +48,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, user
     assert db.session.get(User, users["scout"].id).locked_until is not None
 
 
+@pytest.mark.postgres
 def test_lock_counts_across_clients_because_it_lives_in_the_database(app, users):
     for _ in range(5):
         _login(app.test_client(), password="falsch-falsch-falsch")  # a new "browser" each time
@@ -145,7 +147,7 @@ def test_production_refuses_to_start_without_secret_key_and_database_url():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
     env["PROCHECK_ENV"] = "production"
     result = subprocess.run([sys.executable, "-c", "from app import create_app; create_app()"], env=env,
-                            capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+                            capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert result.stderr.strip() == "ProCheck refuses to start in production: set SECRET_KEY and DATABASE_URL."
 

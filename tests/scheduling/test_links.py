@@ -30,6 +30,8 @@ from tests.mailflow import (
     received,
 )
 
+pytestmark = pytest.mark.postgres  # single-use nonces, expiry
+
 DAY = 86400
 
 

@@ -59,6 +59,7 @@ def _line(lines, key):
     return next(line for line in lines if line.key == key)
 
 
+@pytest.mark.postgres
 def test_programme_figures_on_a_hand_computed_dataset(dataset):
     figures = programme().figures
     assert (figures.t0_checks, figures.t1_checks, figures.rechecked) == (3, 2, 2)

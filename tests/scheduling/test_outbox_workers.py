@@ -13,6 +13,7 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -20,6 +21,8 @@ from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
 from tests.outbox_worker import ROOT, bulk_queue, queue_mail, start_worker, worker_env
+
+pytestmark = pytest.mark.postgres  # claiming by concurrent worker processes (FOR UPDATE SKIP LOCKED), leases
 
 
 def rows() -> list[OutboxMessage]:
@@ -46,7 +49,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_one_in_fl
     queued = [queue_mail(f"empfaenger{i}@example.org") for i in range(12)]
     db.session.commit()
     smtp_server.handler.delay = 0.25  # a slow server: the batch takes seconds
-    lease = {"OUTBOX_LEASE_SECONDS": "2", "OUTBOX_BATCH_SIZE": "50"}
+    lease = {"OUTBOX_LEASE_SECONDS": "4", "OUTBOX_BATCH_SIZE": "50"}  # outlasts the kill on a busy machine
 
     worker = flask_dispatch_once(app, smtp_server.port, **lease)
     try:

@@ -16,7 +16,6 @@ import os
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from flask import current_app
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
@@ -238,7 +237,6 @@ class OutboxMachine(RuleBasedStateMachine):
         assert left == [], f"rows not in a final state: {left}"
 
 
-@pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # SQLite only, to keep the test time down
 def test_outbox_state_machine(app, users, smtp_server):
     OutboxMachine.server, OutboxMachine.owner = smtp_server, users["scout"]
     # No shrinking by default: each step talks to the database and the SMTP server, so shrinking a failure
