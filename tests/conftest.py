@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -253,6 +253,13 @@ class IsolatedClient(FlaskClient):
             return contextvars.Context().run(super().open, *args, **kwargs)
         finally:
             _end_test_transaction(self.application)
+
+    @contextmanager
+    def session_transaction(self, *args, **kwargs):
+        """Signing in: its request context shares the test's session, so the test's transaction ends first."""
+        _end_test_transaction(self.application)
+        with super().session_transaction(*args, **kwargs) as session:
+            yield session
 
 
 def _end_test_transaction(app: Flask) -> None:

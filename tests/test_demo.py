@@ -24,6 +24,7 @@ from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.scheduling.reminders import end_of_day
 from app.timeutil import BERLIN, utcnow
+from app.transactions import unit_of_work
 from app.workshops.models import Attendance, Workshop
 from tests.conftest import sqlite_snapshot
 
@@ -37,7 +38,8 @@ def _fresh_demo() -> None:
     # The fixtures' accounts carry the demo emails, and an existing lead account means "already seeded".
     db.session.execute(delete(User))
     db.session.commit()
-    assert seed_demo_data() is True
+    with unit_of_work():
+        assert seed_demo_data() is True
 
 
 @pytest.fixture(scope="module")

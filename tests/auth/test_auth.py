@@ -144,15 +144,17 @@ def test_create_user_command_refuses_a_weak_password_and_asks_when_none_is_given
 
 
 def test_production_refuses_to_start_without_secret_key_and_database_url():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")}
     env["PROCHECK_ENV"] = "production"
     result = subprocess.run([sys.executable, "-c", "from app import create_app; create_app()"], env=env,
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
-    assert result.stderr.strip() == "ProCheck refuses to start in production: set SECRET_KEY and DATABASE_URL."
+    assert result.stderr.strip() == ("ProCheck refuses to start in production: SECRET_KEY is not set; "
+                                     "DATABASE_URL is not set; PUBLIC_BASE_URL must be an https:// address.")
 
 
 def test_production_session_cookie_is_secure(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://procheck.example.org")
     assert create_app("production").config["SESSION_COOKIE_SECURE"] is True

@@ -14,6 +14,7 @@ from app.scheduling.jobs import digest_job
 from app.scheduling.models import OutboxMessage
 from app.scheduling.runner import JOBS
 from app.timeutil import BERLIN
+from app.transactions import unit_of_work
 from tests.factories import make_case
 
 pytestmark = pytest.mark.postgres  # time zones and the once-a-day unique key
@@ -74,7 +75,8 @@ def test_the_digest_arrives_with_both_bodies_listing_the_reminders_and_links(app
     case = make_case(users["scout"], "Elektro Kowalski GmbH")
     _remind(case, users["scout"], _at(date(2025, 3, 10), 7), "Termin für den Check vereinbaren")
     _remind(case, users["scout"], _at(date(2025, 3, 6), 10, 30), "Angebot nachfragen")
-    queue_digests(MONDAY_MORNING)
+    with unit_of_work():
+        queue_digests(MONDAY_MORNING)
     stats = dispatch_once()
     assert stats.sent == 1
     [mail] = smtp_server.messages

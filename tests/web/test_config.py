@@ -10,7 +10,7 @@ import pytest
 from app import _instance_secret
 from config import ProductionConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = {"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql+psycopg://db/procheck",
         "PUBLIC_BASE_URL": "https://procheck.example.org"}
 
