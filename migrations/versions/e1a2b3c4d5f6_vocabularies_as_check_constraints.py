@@ -43,4 +43,4 @@ def downgrade():
     for table, columns in CONSTRAINTS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
-                batch_op.drop_constraint(f"ck_{table}_{column}", type_="check")
+                batch_op.drop_constraint(column, type_="check")  # the naming convention adds ck_<table>_
