@@ -44,6 +44,7 @@ from app.scheduling import mails
 from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
+from app.transactions import unit_of_work
 from bench import temporary_database
 
 MAILS = 10_000
@@ -120,7 +121,6 @@ def _queue(n: int) -> None:
              "unique_key": f"bench:{i}"}
             for i in range(start, min(n, start + 2000))
         ])
-    db.session.commit()
 
 
 # -- the runs --------------------------------------------------------------------------------------------------
@@ -169,7 +169,8 @@ def run(backend: str, url: str) -> dict:
                          MAIL_USERNAME="", OUTBOX_BATCH_SIZE=BATCH)
         with app.app_context():
             upgrade()
-            _queue(MAILS)
+            with unit_of_work():
+                _queue(MAILS)
             bare, send_only, expected = _bare(port)
             received = _take(conn)
             assert sorted(received) == sorted(expected * 2), "the bare loops lost mails"

@@ -25,10 +25,10 @@ from sqlalchemy import select, text
 from app import create_app
 from app.auth.models import User
 from app.cases.models import Case
+from app.cli import seed_reference_data
 from app.demo import seed_bulk
 from app.extensions import db
-from app.partners.services import seed_partners
-from app.reference.loader import load_reference
+from app.transactions import unit_of_work
 from bench import temporary_database
 
 SIZES = (10_000, 100_000)
@@ -64,12 +64,12 @@ def _bare_caseload(scout: User) -> Callable[[int], object]:
 
 
 def _bare_case(scout: User, case_ids: list[int]) -> Callable[[int], object]:
-    from app.cases import queries, workflow
-    from app.cases.panels import panels_for
+    from app.cases import queries, registry, workflow
 
     def run(i: int) -> object:
         case = db.session.get(Case, case_ids[i % len(case_ids)])
-        return queries.timeline(case.id, 1).items, workflow.options(case, scout), panels_for(case)
+        panels = [panel.items(case) for panel in registry.current().panels]
+        return queries.timeline(case.id, 1).items, workflow.options(case, scout), panels
 
     return run
 
@@ -133,14 +133,15 @@ def run_size(backend: str, url: str, n: int) -> list[dict]:
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_PROCESS=False)
     with app.app_context():
         upgrade()
-        load_reference()
-        seed_partners()
+        with unit_of_work():
+            seed_reference_data()
         start = time.perf_counter()
-        seed_bulk(n)
+        with unit_of_work():
+            seed_bulk(n)
         print(f"{backend}, {n:,} cases: seeded in {time.perf_counter() - start:.1f} s", flush=True)
         if backend == "postgresql":  # what autovacuum would soon do; without it the planner guesses
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+            with unit_of_work():
+                db.session.execute(text("ANALYZE"))
     try:
         return _measure(app, backend, n)
     finally:
