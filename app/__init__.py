@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import event
 
-from app import transactions
+from app import headers, transactions
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
@@ -45,6 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for package in (auth, cases, scheduling, partners, workshops, checks, reports):
         package.init_app(app)
     transactions.init_app(app)
+    headers.init_app(app)
     register_web(app)
     app.cli.add_command(procheck_cli)
     if app.config["SCHEDULER_IN_PROCESS"] and _serving():

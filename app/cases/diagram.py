@@ -15,7 +15,7 @@ def svg() -> str:
     """Forward moves as arrows between boxes in pipeline order; withdraw/reopen to the box below."""
     width = 20 + len(workflow.ORDER) * (BOX_W + GAP) - GAP
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 250" role="img" '
-             f'aria-labelledby="wf-title" style="max-width:100%;height:auto"><title id="wf-title">'
+             f'aria-labelledby="wf-title" class="diagram"><title id="wf-title">'
              f'{escape(", ".join(workflow.state_label(s) for s in workflow.STATES))}</title>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>']

@@ -17,6 +17,7 @@ from app.scheduling.models import FollowUpRule
 from app.timeutil import utcnow
 from app.workshops.models import Workshop
 from tests.factories import add_attendance, add_check, add_measure, make_case
+from tests.web.test_headers import assert_secure_headers
 
 ANON, SCOUT, LEAD, ADMIN = "anonymous", "scout", "lead", "admin"
 PUBLIC = {ANON, SCOUT, LEAD, ADMIN}
@@ -141,6 +142,7 @@ def test_route_answers_each_role_as_expected(app, client, login, ids, endpoint, 
             continue
         response = client.open(_url(rule, ids), method=method, data={})
         where = f"{method} {rule.rule} as {role}"
+        assert_secure_headers(response, where)
         if role in EXPECTED[endpoint]:
             assert response.status_code < 500, where
             assert response.status_code != 403, where
