@@ -34,8 +34,14 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     # Minutes without a request before the session ends; the page warns two minutes earlier.
     IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
+    # Sign-in attempts per email address (known or not) before it is locked, and for how long.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Failed (and running) sign-in attempts per client address in a window; each costs a 64 MiB Argon2 check.
+    LOGIN_MAX_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_PER_ADDRESS", "30"))
+    LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
+    # Reverse proxies in front that append the client's address to X-Forwarded-For (0: use REMOTE_ADDR).
+    LOGIN_PROXY_COUNT = int(os.environ.get("LOGIN_PROXY_COUNT", "0"))
 
     # The chamber's own register number format; every chamber numbers its Handwerksrolle differently.
     REGISTER_NUMBER_PATTERN = os.environ.get("REGISTER_NUMBER_PATTERN", r"^\d{4,12}$")

@@ -12,13 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
+from app.auth import sessions
 from app.auth.models import User
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.timeutil import utcnow
 
 PUBLIC = "public"
 STAFF = ("scout", "lead", "admin")
 CASE_WORKERS = ("scout", "lead")
+# What a user whose password was reset may open before choosing a new one.
+WHILE_PASSWORD_MUST_CHANGE = {"auth.change_password", "auth.logout", "auth.keepalive"}
 
 
 def access(*roles: str) -> Callable:
@@ -44,6 +47,9 @@ def _check_access() -> None:
         return login_manager.unauthorized()
     if current_user.role not in roles:
         abort(403)
+    if current_user.must_change_password and request.endpoint not in WHILE_PASSWORD_MUST_CHANGE:
+        flash(_("Please choose a new password before you continue."), "info")
+        return redirect(url_for("auth.change_password"))
     return None
 
 
@@ -62,6 +68,7 @@ def _enforce_idle_timeout():
     limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"]).total_seconds()
     last_seen = session.get("seen", now)
     if now - last_seen > limit:
+        sessions.end(session.get("_user_id"))
         logout_user()
         session.clear()
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
@@ -71,14 +78,9 @@ def _enforce_idle_timeout():
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    ident, _sep, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+def load_user(token: str) -> User | None:
+    """The cookie names a server-side session (app.auth.sessions); an ended one loads nobody."""
+    return sessions.load(token)
 
 
 def init_app(app: Flask) -> None:

@@ -1,9 +1,9 @@
-"""Forms for signing in and for managing staff accounts."""
+"""Forms for signing in, changing one's password and managing staff accounts."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.models import ROLES
 
@@ -25,3 +25,14 @@ class UserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter a password."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"),
+                            validators=[DataRequired(_l("Please enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Please enter a new password."))])
+    repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Please repeat the new password.")),
+                    EqualTo("new", _l("The two new passwords differ."))],
+    )

@@ -1,11 +1,11 @@
-"""Staff accounts with a role, a hashed password, login throttling and a session version."""
+"""Staff accounts with a role and a hashed password, their server-side sessions, and the sign-in throttle."""
 
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
@@ -31,14 +31,32 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped to end every session of this user ("log out everywhere", disabling).
-    session_version: Mapped[int] = mapped_column(default=1)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by an administrator's reset: the next sign-in leads to the password page and nowhere else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    # The token of the sign-in this object stands for (app.auth.sessions sets it); not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the cookie: the token of this sign-in's row in user_sessions.
+
+        The login page and the session loader set it. A User signed in another way (the tests' `login`
+        fixture, the benchmark) gets a session of its own here, committed at once on its own connection.
+        """
+        if self.session_token is None:
+            from app.auth import sessions
+
+            self.session_token = sessions.open_now(self)
+        return self.session_token
+
+    # UserMixin compares get_id(), which names a session here: compare the accounts instead.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -46,3 +64,34 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie carries a random token; this row holds its SHA-256.
+
+    Deleting the row (sign-out, "sign out everywhere", disabling, a password change) ends the session on the
+    server, so a copy of the cookie stops working too.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Sign-in attempts per key ("email:<address>", "ip:<client address>") until `reset_at`.
+
+    app.auth.throttle numbers every attempt with one atomic upsert before any password is checked.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    attempts: Mapped[int]
+    reset_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

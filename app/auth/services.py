@@ -1,12 +1,14 @@
-"""Signing in (with per-account throttling in the database) and managing accounts."""
+"""Signing in (throttled in the database before any password is checked), passwords and managing accounts."""
 
-from datetime import timedelta
+import secrets
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select
 
+from app.auth import sessions, throttle
 from app.auth.models import ROLES, User
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from app.errors import DomainError
@@ -18,6 +20,22 @@ class AuthError(DomainError):
     """A German message, and the form field it belongs to when there is one."""
 
 
+class Throttled(AuthError):
+    """Too many attempts: answered with 429 and a Retry-After until `retry_at`."""
+
+    def __init__(self, message, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+    @property
+    def retry_after_seconds(self) -> int:
+        return max(1, int((self.retry_at - utcnow()).total_seconds()) + 1)
+
+
+# Temporary passwords: letters and digits nobody mixes up when reading them out (no 0/o, 1/l/i).
+READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+# One answer for an unknown address, a disabled account and a wrong password: it tells nobody which it was.
 WRONG_CREDENTIALS = _l("Email address or password is wrong.")
 
 
@@ -25,48 +43,86 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User:
-    """Return the user for these credentials or raise AuthError with a German message.
+def _take_attempt(email: str, address: str) -> None:
+    """Number this attempt under the client address and the email address, or raise Throttled.
 
-    Failed attempts are counted in the database with one atomic UPDATE, so the throttle holds
-    across processes and web workers.
+    The same for known and unknown addresses, and before any password is checked: of N requests at once at
+    most LOGIN_MAX_FAILURES per address check a password.
     """
+    config = current_app.config
+    by_address = throttle.reserve(throttle.address_key(address), config["LOGIN_MAX_PER_ADDRESS"],
+                                  config["LOGIN_ADDRESS_WINDOW_MINUTES"])
+    if not by_address.allowed:
+        raise Throttled(_l("Too many sign-in attempts from your network address. Please try again at %(time)s.",
+                           time=format_time(by_address.reset_at, "HH:mm")), by_address.reset_at)
+    by_account = throttle.reserve(throttle.email_key(email), config["LOGIN_MAX_FAILURES"],
+                                  config["LOGIN_LOCK_MINUTES"])
+    if not by_account.allowed:
+        raise Throttled(_l("Too many attempts. Please try again at %(time)s.",
+                           time=format_time(by_account.reset_at, "HH:mm")), by_account.reset_at)
+
+
+def _succeeded(user: User, address: str) -> None:
+    """The right password: the account's failures are forgotten, the address gets its attempt back."""
+    throttle.forget(throttle.email_key(user.email))
+    throttle.refund(throttle.address_key(address))
+    throttle.prune()
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """Return the user for these credentials or raise AuthError (Throttled: too many attempts).
+
+    The attempt is counted first, on a connection of its own (app.auth.throttle); only then is a password
+    checked, against the dummy hash for an unknown or disabled account so that the answer takes as long.
+    """
+    _take_attempt(email, address)
     user = find_user(email)
     if user is None or not user.active:
         verify_password(DUMMY_HASH, password)
         raise AuthError(WRONG_CREDENTIALS)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        raise AuthError(_l("Too many failed attempts. Please try again after %(time)s.",
-                           time=format_time(user.locked_until, "HH:mm")))
     if not verify_password(user.password_hash, password):
-        _count_failure(user)
         raise AuthError(WRONG_CREDENTIALS)
-    user.failed_logins = 0
-    user.locked_until = None
+    _succeeded(user, address)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.flush()
     return user
 
 
-def _count_failure(user: User) -> None:
-    """Count the failure on a connection of its own: it must stay counted although the request that
-    refuses the sign-in rolls its own transaction back."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    lock_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(
-                failed_logins=case((User.failed_logins + 1 >= limit, 0), else_=User.failed_logins + 1),
-                locked_until=case((User.failed_logins + 1 >= limit, lock_until), else_=User.locked_until),
-            )
-        )
+def change_password(user: User, current: str, new: str, address: str) -> None:
+    """Set the user's own new password; the current one is checked (and throttled) as at sign-in.
+
+    The new password is judged first, so a weak choice does not use up sign-in attempts. The caller ends the
+    user's other sessions and rotates the current one (views.change_password).
+    """
+    if new == current:
+        raise AuthError(_l("The new password must differ from the current one."), "new")
+    if problem := password_problem(new, user.email, user.name):
+        raise AuthError(problem, "new")
+    _take_attempt(user.email, address)
+    if not verify_password(user.password_hash, current):
+        raise AuthError(_l("The current password is wrong."), "current")
+    _succeeded(user, address)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    db.session.flush()
 
 
-def create_user(email: str, name: str, role: str, password: str) -> User:
+def reset_password(user: User) -> str:
+    """An administrator's reset: a random temporary password, shown once, changed at the next sign-in.
+
+    Every session of the user ends, and the account's sign-in lock is lifted.
+    """
+    temporary = "-".join("".join(secrets.choice(READABLE) for _ in range(4)) for _ in range(4))
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    sessions.end_all(user)
+    throttle.forget(throttle.email_key(user.email))
+    db.session.flush()
+    return temporary
+
+
+def create_user(email: str, name: str, role: str, password: str, must_change_password: bool = False) -> User:
     """Create a staff account or raise AuthError (duplicate, unknown role, weak password)."""
     email = email.strip().lower()
     if role not in ROLES:
@@ -75,21 +131,23 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
         raise AuthError(_l("Please enter a name."), "name")
     if find_user(email):
         raise AuthError(_l("An account with this email address exists already."), "email")
-    if problem := password_problem(password, email):
+    if problem := password_problem(password, email, name):
         raise AuthError(problem, "password")
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
+                must_change_password=must_change_password)
     db.session.add(user)
     db.session.flush()
     return user
 
 
 def end_all_sessions(user: User) -> None:
-    """Log the user out everywhere: sessions carry the old version and stop loading."""
-    user.session_version += 1
+    """Log the user out everywhere: every session row of the user is deleted."""
+    sessions.end_all(user)
     db.session.flush()
 
 
 def set_active(user: User, active: bool) -> None:
+    """Disable or enable an account; either ends the account's sessions."""
     user.active = active
-    user.session_version += 1
+    sessions.end_all(user)
     db.session.flush()

@@ -1,14 +1,15 @@
-"""Sign in and out, keep a session alive, and the admin's account list."""
+"""Sign in and out, keep a session alive, change one's password, and the admin's account list."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import services
+from app import transactions
+from app.auth import services, sessions, throttle
 from app.auth.access import PUBLIC, STAFF, access
-from app.auth.forms import ROLE_LABELS, LoginForm, UserForm
+from app.auth.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import User
 from app.extensions import db
 
@@ -31,6 +32,20 @@ def home_for(user: User) -> str:
     )
 
 
+def _start_session(user: User) -> None:
+    """A new server-side session and an emptied cookie: nothing of the browser's earlier session carries over."""
+    session.clear()
+    sessions.start(user)
+    login_user(user)
+
+
+def _throttled(error: services.Throttled, template: str, **context):
+    flash(error.message, "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
 def login():
@@ -38,11 +53,17 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            with transactions.refusable():
+                user = services.authenticate(form.email.data, form.password.data, throttle.client_address())
+        except services.Throttled as error:
+            return _throttled(error, "auth/login.html", form=form)
         except services.AuthError as error:
             flash(error.message, "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user)
+        sessions.end(session.get("_user_id"))  # rotation: the browser's previous session ends
+        _start_session(user)
+        if user.must_change_password:
+            return redirect(url_for("auth.change_password"))
         return redirect(safe_next(form.next.data) or home_for(user))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
@@ -52,8 +73,10 @@ def login():
 @bp.post("/logout")
 @access(*STAFF)
 def logout():
-    """Sign out of this browser."""
+    """Sign out of this browser: the session ends on the server, so a copy of the cookie stops working too."""
+    sessions.end(session.get("_user_id"))
     logout_user()
+    session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -64,6 +87,7 @@ def logout_everywhere():
     """End every session of the signed-in user, on all devices."""
     services.end_all_sessions(current_user)
     logout_user()
+    session.clear()
     flash(_("You are signed out on all devices."), "info")
     return redirect(url_for("auth.login"))
 
@@ -75,14 +99,41 @@ def keepalive():
     return "", 204
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(*STAFF)
+def change_password():
+    """Change one's own password; every other session of the account ends and this one is renewed."""
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transactions.refusable():
+                services.change_password(user, form.current.data, form.new.data, throttle.client_address())
+        except services.Throttled as error:
+            return _throttled(error, "auth/password.html", form=form, forced=user.must_change_password)
+        except services.AuthError as error:
+            form[error.field].errors.append(error.message)
+            status = 422
+        else:
+            sessions.end_all(user)
+            _start_session(user)
+            flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
+            return redirect(home_for(user))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/password.html", form=form, forced=user.must_change_password), status
+
+
 @bp.route("/admin/users", methods=["GET", "POST"])
 @access("admin")
 def users():
-    """List staff accounts and create a new one."""
+    """List staff accounts and create a new one (who chooses their own password at the first sign-in)."""
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.name.data, form.role.data, form.password.data)
+            user = services.create_user(form.email.data, form.name.data, form.role.data, form.password.data,
+                                        must_change_password=True)
         except services.AuthError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
@@ -104,3 +155,17 @@ def set_active(user_id: int):
         services.set_active(user, active)
         flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")
     return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@access("admin")
+def reset_password(user_id: int):
+    """Give an account a random temporary password, shown once here; it must be changed at the next sign-in."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("Change your own password on the password page."), "info")
+        return redirect(url_for("auth.change_password"))
+    temporary = services.reset_password(user)
+    response = make_response(render_template("auth/temporary_password.html", account=user, temporary=temporary))
+    response.headers["Cache-Control"] = "no-store"  # the password must not stay in a cache
+    return response
