@@ -47,7 +47,7 @@ def _place(business_id: int) -> tuple[int, str]:
     return db.session.execute(
         select(Business.municipality_id, Trade.group).join(Trade, Trade.id == Business.trade_id)
         .where(Business.id == business_id)
-    ).one()._tuple()
+    ).one()
 
 
 def _group(trade_id: int) -> str:
