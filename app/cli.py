@@ -63,6 +63,16 @@ def seed_demo(cases: int | None) -> None:
             click.echo("Demodaten angelegt." if seed_demo_data() else "Demodaten sind schon vorhanden.")
 
 
+@procheck_cli.command("rebuild-read-model")
+def rebuild_read_model() -> None:
+    """Recompute the pipeline's case counts from the cases and businesses (in one transaction)."""
+    from app.cases import readmodel
+
+    with unit_of_work():
+        cells = readmodel.rebuild()
+    click.echo(f"Lesemodell neu aufgebaut: {cells} Zellen.")
+
+
 @procheck_cli.command("dispatch")
 @click.option("--once", is_flag=True, required=True, help="Run one dispatcher pass and exit.")
 def dispatch(once: bool) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.cases import measures, workflow
+from app.cases import measures, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import add_event
 from app.cases.vocab import MeasureStatus
@@ -355,6 +355,7 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
         for table in ("businesses", "cases"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
+    readmodel.rebuild()  # the bulk insert bypassed the case hooks
     return n
 
 

@@ -1,7 +1,7 @@
 """Imports every domain's models so that Alembic and create_all see the whole schema."""
 
 from app.auth.models import User
-from app.cases.models import Business, Case, CaseEvent, Measure
+from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import Check
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Postcode, Topic, Trade
@@ -9,7 +9,7 @@ from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Remind
 from app.workshops.models import Attendance, Workshop
 
 __all__ = [
-    "Attendance", "Business", "Case", "CaseEvent", "Check", "Measure", "Municipality", "Partner",
+    "Attendance", "Business", "Case", "CaseCount", "CaseEvent", "Check", "Measure", "Municipality", "Partner",
     "Postcode", "Referral", "Topic", "Trade", "User", "Workshop", "FollowUpRule", "LinkNonce", "OutboxMessage",
     "Reminder",
 ]

@@ -8,9 +8,13 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import measures, measures_views, views
+    from app.cases import measures, measures_views, readmodel, views
 
     cases = registry.init_app(app)
+    # The pipeline's read model moves its counts in the same transaction as the case.
+    cases.case_opened.append(readmodel.on_case_opened)
+    cases.case_moved.append(readmodel.on_case_moved)
+    cases.case_reassigned.append(readmodel.on_case_reassigned)
     cases.guards["implemented_measure"] = measures.has_implemented_measure
     cases.add_panel(registry.Panel("measures/_case_panel.html", "measures-panel-heading",
                                    lambda case: measures.measures_for_case(case.id), order=40))

@@ -7,7 +7,7 @@ edited or deleted (erasure under data protection anonymises instead).
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.auth.models import User
@@ -53,7 +53,10 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_owner_state", "owner_id", "state"),
-        Index("ix_cases_owner_next_due", "owner_id", "next_due_at"),
+        # The caseload's order, next follow-up first and cases without one last (NULLS LAST written as an
+        # expression, so that SQLite and PostgreSQL read the same index in order): per owner and for all.
+        Index("ix_cases_owner_due_order", "owner_id", text("(next_due_at IS NULL)"), "next_due_at", "id"),
+        Index("ix_cases_due_order", text("(next_due_at IS NULL)"), "next_due_at", "id"),
         Index("ix_cases_state", "state"),
         one_of("state", State),
     )
@@ -111,3 +114,17 @@ class Measure(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     topic: Mapped[Topic | None] = relationship(lazy="joined")
+
+
+class CaseCount(db.Model):
+    """The read model of the pipeline (app.cases.readmodel): how many cases are in one cell of
+    owner x municipality x trade group x state. Kept in the same transaction as every change."""
+
+    __tablename__ = "case_counts"
+    __table_args__ = (one_of("state", State),)
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(primary_key=True)
+    trade_group: Mapped[str] = mapped_column(String(80), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

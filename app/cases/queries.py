@@ -3,23 +3,31 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.cases import readmodel
 from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
 from app.reference.models import Municipality, Trade
 
+SEARCH_COUNT_CAP = 1000  # a search counts this far and then says "more than 1,000"
 
-def caseload(owner_id: int | None, state: str | None, search: str, page: int, per_page: int):
+
+def caseload(owner_id: int | None, state: str | None, search: str, page: int, per_page: int,
+             counts: dict[str, int] | None = None):
     """One page of cases, soonest follow-up first (cases without one last).
 
-    Business, trade and municipality are joined only to search; otherwise they are eager-loaded
-    for the page's rows alone, which keeps the page count a cheap count over the cases index.
+    The order is written as `next_due_at IS NULL, next_due_at, id` (NULLS LAST that both databases read
+    from ix_cases_owner_due_order / ix_cases_due_order). Without a search the pager's total is the read
+    model's count (the page's per-state counts when given); a search counts at most SEARCH_COUNT_CAP + 1
+    rows (`page.capped` then says there are more). Business, trade and municipality are joined only to
+    search; otherwise they are eager-loaded for the page's rows alone.
     """
     query = select(Case)
     if owner_id:
         query = query.where(Case.owner_id == owner_id)
     if state:
         query = query.where(Case.state == state)
-    if search.strip():
+    searching = bool(search.strip())
+    if searching:
         pattern = f"%{search.strip()}%"
         query = (
             query.join(Case.business).join(Business.municipality).join(Business.trade)
@@ -27,15 +35,23 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
                      contains_eager(Case.business).contains_eager(Business.trade))
             .where(or_(Business.name.ilike(pattern), Municipality.name.ilike(pattern), Trade.name.ilike(pattern)))
         )
-    query = query.order_by(Case.next_due_at.asc().nulls_last(), Case.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.id)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False)
+    result.capped = False
+    if searching:
+        found = db.session.scalar(select(func.count()).select_from(
+            query.order_by(None).with_only_columns(Case.id).limit(SEARCH_COUNT_CAP + 1).subquery()))
+        result.capped = found > SEARCH_COUNT_CAP
+        result.total = min(found, SEARCH_COUNT_CAP + 1)
+    else:
+        counts = counts_by_state(owner_id) if counts is None else counts
+        result.total = counts.get(state, 0) if state else sum(counts.values())
+    return result
 
 
 def counts_by_state(owner_id: int | None) -> dict[str, int]:
-    query = select(Case.state, func.count()).group_by(Case.state)
-    if owner_id:
-        query = query.where(Case.owner_id == owner_id)
-    return dict(db.session.execute(query).all())
+    """Cases per state, all or one owner's: a few rows of the read model."""
+    return readmodel.per_state(owner_id=owner_id)
 
 
 def timeline(case_id: int, page: int, per_page: int = 50):

@@ -25,10 +25,11 @@ def caseload():
     owner_id = current_user.id if owner == "me" else (int(owner) if owner.isdigit() else None)
     state = request.args.get("state") if request.args.get("state") in workflow.STATES else None
     search = request.args.get("q", "")
+    counts = queries.counts_by_state(owner_id)  # from the read model; also the pager's total
     page = queries.caseload(owner_id, state, search, request.args.get("page", 1, type=int),
-                            current_app.config["PAGE_SIZE"])
+                            current_app.config["PAGE_SIZE"], counts=counts)
     scouts = db.session.scalars(select(User).where(User.role.in_(CASE_WORKERS), User.active).order_by(User.name))
-    return render_template("cases/caseload.html", page=page, counts=queries.counts_by_state(owner_id),
+    return render_template("cases/caseload.html", page=page, counts=counts,
                            owner=owner, state=state, search=search, scouts=scouts)
 
 

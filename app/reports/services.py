@@ -1,8 +1,9 @@
 """The team lead's pipeline: aggregate counts and the reassignment of cases.
 
-Every table comes from one GROUP BY query; names are joined in Python from the small lists of
-scouts and municipalities, so the aggregates can run on the covering indexes
-(ix_cases_state, ix_cases_owner_state) without touching users.
+Every table comes from the cases' read model (app.cases.readmodel: counts per owner, municipality,
+trade group and state, kept in the same transaction as each change), a GROUP BY over a few rows;
+names are joined in Python from the small lists of scouts and municipalities. The case list's pager
+takes its total from the same table, since each of its filters is one of the read model's columns.
 """
 
 from collections.abc import Iterable
@@ -10,13 +11,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
+from app.cases import readmodel
 from app.cases import services as case_services
-from app.cases.models import Business, Case
+from app.cases.models import Business, Case, CaseCount
 from app.cases.workflow import STATES, Conflict
 from app.errors import DomainError
 from app.extensions import db
@@ -67,7 +69,7 @@ class ReassignRefused(DomainError):
 def counts_per_state() -> dict[str, int]:
     """How many cases are in each state (every state present, zero when empty)."""
     result = dict.fromkeys(STATES, 0)
-    result.update(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+    result.update(readmodel.per_state())
     return result
 
 
@@ -90,9 +92,7 @@ def _cross_table(counts: Iterable[tuple[int, str, int]], labels: dict[int, str])
 
 def per_scout(scouts: list[User]) -> CrossTable:
     """Cases per owner and state; active scouts without cases get a row of zeros."""
-    counts = db.session.execute(
-        select(Case.owner_id, Case.state, func.count()).group_by(Case.owner_id, Case.state)
-    ).all()
+    counts = readmodel.counts([CaseCount.owner_id, CaseCount.state])
     labels = {user.id: user.name for user in scouts}
     missing = {owner_id for owner_id, _state, _n in counts} - labels.keys()
     if missing:  # cases of a disabled account or of the lead: still shown, named in one query
@@ -102,11 +102,7 @@ def per_scout(scouts: list[User]) -> CrossTable:
 
 def per_municipality(towns: list[Municipality]) -> CrossTable:
     """Cases per municipality of the business and state; every municipality of the region is a row."""
-    counts = db.session.execute(
-        select(Business.municipality_id, Case.state, func.count())
-        .join(Business, Business.id == Case.business_id)
-        .group_by(Business.municipality_id, Case.state)
-    ).all()
+    counts = readmodel.counts([CaseCount.municipality_id, CaseCount.state])
     return _cross_table(counts, {town.id: town.name for town in towns})
 
 
@@ -130,8 +126,13 @@ def case_query(filters: CaseFilter) -> Select:
 
 
 def case_page(filters: CaseFilter, page: int) -> Pagination:
-    """One page of the filtered list with its business, municipality and owner (no query per row)."""
-    return db.paginate(case_query(filters), page=page, per_page=PAGE_SIZE, error_out=False)
+    """One page of the filtered list with its business, municipality and owner (no query per row).
+
+    The total comes from the read model (each filter is one of its columns), not from a COUNT over cases."""
+    result = db.paginate(case_query(filters), page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    result.total = readmodel.total(owner_id=filters.owner_id, state=filters.state,
+                                   municipality_id=filters.municipality_id)
+    return result
 
 
 def reassign_cases(case_ids: list[int], owner_id: int | None, actor: User) -> int:

@@ -97,8 +97,13 @@ class OutboxMessage(db.Model):
     """One email to send (to a business, a partner or a scout); sent once, survives crashes."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"), one_of("status", OutboxStatus),
-                      one_of("audience", Audience))
+    __table_args__ = (
+        # The dispatcher's claim (status, due) and the outbox page's order, newest due first, all and by status.
+        Index("ix_outbox_status_due_id", "status", "due_at", "id"),
+        Index("ix_outbox_due_id", "due_at", "id"),
+        one_of("status", OutboxStatus),
+        one_of("audience", Audience),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))

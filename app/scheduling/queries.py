@@ -1,7 +1,10 @@
 """Read-side queries for the follow-up pages: joins and aggregates, never a query per row."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
+from flask import g, has_request_context
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, select
 
@@ -9,6 +12,8 @@ from app.cases.models import Business, Case
 from app.extensions import db
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.scheduling.reminders import end_of_day
+
+T = TypeVar("T")
 
 CLOSED_SHOWN = 50  # done and cancelled reminders on a case page, newest first
 FAILED_SHOWN = 20
@@ -22,23 +27,44 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(query).all())
 
 
-def paginate_rows(query: Select, page: int, per_page: int) -> RowPagination:
-    return RowPagination(select=query, session=db.session, page=page, per_page=per_page, error_out=False)
+def paginate_rows(query: Select, page: int, per_page: int, total: int | None = None) -> RowPagination:
+    """A page of rows; with `total` given (a count the page already has) the pager does not count again."""
+    pagination = RowPagination(select=query, session=db.session, page=page, per_page=per_page, error_out=False,
+                               count=total is None)
+    if total is not None:
+        pagination.total = total
+    return pagination
 
 
 def due_for(user_id: int, page: int, per_page: int, now: datetime | None = None) -> RowPagination:
-    """The user's open reminders due today or overdue (Berlin), oldest first, with the business's name."""
+    """The user's open reminders due today or overdue (Berlin), oldest first, with the business's name.
+
+    The pager's total is the badge's count, on ix_reminders_assignee_state_due alone (no join)."""
     query = (select(Reminder, Business.name.label("business_name"))
              .join(Case, Case.id == Reminder.case_id).join(Business, Business.id == Case.business_id)
              .where(Reminder.assignee_id == user_id, Reminder.state == "open", Reminder.due_at < end_of_day(now))
              .order_by(Reminder.due_at, Reminder.id))
-    return paginate_rows(query, page, per_page)
+    return paginate_rows(query, page, per_page, total=due_count(user_id, now))
+
+
+def _once_per_request(key: tuple, compute: Callable[[], T]) -> T:
+    """A count a page needs twice (the pager's total and the badge or the status list) is counted once."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("scheduling_counts", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def due_count(user_id: int, now: datetime | None = None) -> int:
-    """How many of the user's reminders are due today or overdue (the badge in the navigation)."""
-    return db.session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.assignee_id == user_id, Reminder.state == "open", Reminder.due_at < end_of_day(now)))
+    """How many of the user's reminders are due today or overdue (the badge in the navigation and the
+    pager of /today): a count on ix_reminders_assignee_state_due alone, once per request."""
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.assignee_id == user_id, Reminder.state == "open", Reminder.due_at < end_of_day(now)))
+
+    return count() if now is not None else _once_per_request(("due", user_id), count)
 
 
 def for_case(case_id: int) -> tuple[list[Reminder], list[Reminder]]:
@@ -57,19 +83,23 @@ def failed_mails_for_case(case_id: int) -> list[OutboxMessage]:
         .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()).limit(FAILED_SHOWN)))
 
 
-def outbox_page(status: str | None, page: int, per_page: int) -> RowPagination:
-    """Outbox rows, newest due first, with the business of the case (mails to staff have none)."""
+def outbox_page(status: str | None, page: int, per_page: int, counts: dict[str, int] | None = None) -> RowPagination:
+    """Outbox rows, newest due first (ix_outbox_due_id, ix_outbox_status_due_id), with the business of the
+    case (mails to staff have none). The pager's total is taken from the per-status counts."""
     query = (select(OutboxMessage, Business.name.label("business_name"), Business.email_consent,
                     Business.unsubscribed_at)
              .outerjoin(Case, Case.id == OutboxMessage.case_id).outerjoin(Business, Business.id == Case.business_id)
              .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()))
     if status:
         query = query.where(OutboxMessage.status == status)
-    return paginate_rows(query, page, per_page)
+    counts = outbox_counts() if counts is None else counts
+    return paginate_rows(query, page, per_page, total=counts.get(status, 0) if status else sum(counts.values()))
 
 
 def outbox_counts() -> dict[str, int]:
-    return dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    """Emails per status (on ix_outbox_status_due_id), once per request: the status list and the pager."""
+    return _once_per_request(("outbox",), lambda: dict(db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()))
 
 
 def all_rules() -> list[FollowUpRule]:
