@@ -9,7 +9,7 @@ from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Remind
 from app.workshops.models import Attendance, Workshop
 
 __all__ = [
-    "Attendance", "Business", "Case", "CaseCheckSummary", "CaseEvent", "Check", "CheckScore", "Measure", "Municipality", "Partner",
-    "Postcode", "Referral", "Topic", "Trade", "User", "Workshop", "FollowUpRule", "LinkNonce", "OutboxMessage",
-    "Reminder",
+    "Attendance", "Business", "Case", "CaseCheckSummary", "CaseEvent", "Check", "CheckScore", "Measure",
+    "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop", "FollowUpRule",
+    "LinkNonce", "OutboxMessage", "Reminder",
 ]
