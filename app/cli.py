@@ -88,3 +88,14 @@ def worker() -> None:
     from app.scheduling.runner import run_worker
 
     run_worker()
+
+
+@procheck_cli.command("rebuild-check-figures")
+def rebuild_check_figures() -> None:
+    """Refill the check scores as rows and the per-case T0/T1 summary from the completed checks."""
+    from app.checks.summary import rebuild
+    from app.extensions import db
+
+    with unit_of_work():
+        cases = rebuild(db.session.connection())
+    click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")

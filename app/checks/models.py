@@ -32,3 +32,29 @@ class Check(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckScore(db.Model):
+    """One score of a completed check, as a row: a dimension of its questionnaire, or "dma:<key>" for an EU DMA
+    dimension (app.checks.dma), so that reports can aggregate in SQL. None: the dimension has no score."""
+
+    __tablename__ = "check_scores"
+
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(60), primary_key=True)
+    score: Mapped[float | None]
+
+
+class CaseCheckSummary(db.Model):
+    """A case's first completed check (T0) and its latest later re-check of the same questionnaire version (T1),
+    kept by app.checks.summary whenever a check is completed."""
+
+    __tablename__ = "case_check_summary"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    questionnaire_version: Mapped[str] = mapped_column(String(20))  # T0's, and so T1's
+    t0_check_id: Mapped[int] = mapped_column(ForeignKey("checks.id"))
+    t0_overall: Mapped[float | None]
+    t1_check_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
+    t1_overall: Mapped[float | None]
+    rechecks: Mapped[int] = mapped_column(default=0, server_default="0")  # completed re-checks after T0

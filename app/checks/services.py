@@ -15,6 +15,7 @@ from app.cases.services import record_milestone
 from app.cases.vocab import EventKind
 from app.checks import answers as ans
 from app.checks import questionnaire as qn
+from app.checks import summary
 from app.checks.comparison import compare
 from app.checks.models import FIRST, RECHECK, Check
 from app.checks.scoring import score
@@ -139,6 +140,7 @@ def save_step(check: Check, answers: ans.Answers, resume_at: int | None) -> None
 def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str | None:
     """Score and complete the check, write the timeline and perhaps move the case.
 
+    The scores are also written as rows and the case's T0/T1 summary is updated (app.checks.summary).
     Raises IncompleteCheck when an item is not fully answered and AlreadyCompleted when someone
     else completed it, both before changing anything; workflow.MoveRefused after flushing (run it inside
     transactions.refusable()). Returns why the offered move did not happen, if it did not.
@@ -156,6 +158,7 @@ def complete(check: Check, case: Case, actor: User | None, move_on: bool) -> str
     check.scores = result.dimensions
     check.overall_score = result.overall
     check.level = result.level
+    summary.record(check)  # the scores as rows and the case's T0/T1, for the programme report
     text = completion_text(questionnaire, result.overall, result.level)
     first = first_check(case.id) if check.kind == RECHECK else None
     if first is not None and first.id != check.id:

@@ -1,39 +1,41 @@
 """The programme's measured impact for the team lead: checks (T0, T1), mean scores per dimension and the
 mean change T0→T1 over all re-checked businesses, by trade group and municipality, also in the EU DMA frame.
 
-One query loads every completed check with its case's trade group and municipality (a few columns per
-row); the means are computed here, since the scores are JSON. A business's T0 is its first completed
-check; its T1 the latest later check of the same questionnaire version.
+Everything is aggregated in SQL over the per-case summary and the check scores as rows (app.checks.summary): three
+GROUP BY queries by trade group and municipality return a few rows per cell, whatever the number of checks; the
+figures of a filter, a trade group or a municipality add up their cells. A business's T0 is its first completed
+check; its T1 the latest later re-check of the same questionnaire version.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from statistics import fmean
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.cases.models import Business, Case
 from app.checks import questionnaire as qn
-from app.checks.dma import dma_label, dma_scores
-from app.checks.models import RECHECK, Check
+from app.checks.dma import dma_label
+from app.checks.models import CaseCheckSummary, CheckScore
+from app.checks.summary import DMA_PREFIX
 from app.extensions import db
 from app.reference.models import Municipality, Trade
 
+OVERALL = "overall"
+
 
 @dataclass
-class CheckedBusiness:
-    """One checked business: its T0 and, when re-checked, its T1 (scores per dimension and DMA dimension)."""
+class Cell:
+    """The sums of the businesses of one trade group in one municipality: counts, and per dimension (the
+    overall score under OVERALL, a DMA dimension under "dma:<key>") the sum and number of T0 scores and of
+    changes T0→T1."""
 
-    group: str
-    municipality_id: int
-    t0: dict[str, float | None]
-    t0_overall: float | None
-    t0_dma: dict[str, float | None]
-    t1: dict[str, float | None] | None = None
-    t1_overall: float | None = None
-    t1_dma: dict[str, float | None] | None = None
-    rechecks: int = 0  # completed re-checks (kind t1) of the case
+    t0_checks: int = 0
+    t1_checks: int = 0
+    rechecked: int = 0
+    t0: dict[str, tuple[float, int]] = field(default_factory=dict)
+    change: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,88 +78,90 @@ class Programme:
     municipality_id: int | None = None
 
 
-def _mean(values: Iterable[float | None]) -> tuple[float | None, int]:
-    present = [v for v in values if v is not None]
-    return (round(fmean(present), 1) if present else None), len(present)
+def _mean(total: float, count: int) -> float | None:
+    return round(total / count, 1) if count else None
 
 
-def _line(key: str, label: str, t0: list[float | None], changes: list[float | None]) -> Line:
-    mean_t0, n_t0 = _mean(t0)
-    mean_change, n_change = _mean(changes)
-    return Line(key, label, mean_t0, mean_change, n_t0, n_change)
+def _line(key: str, label: str, cells: list[Cell], dimension: str) -> Line:
+    t0 = [cell.t0[dimension] for cell in cells if dimension in cell.t0]
+    change = [cell.change[dimension] for cell in cells if dimension in cell.change]
+    n_t0, n_change = sum(n for _s, n in t0), sum(n for _s, n in change)
+    return Line(key, label, _mean(sum(s for s, _n in t0), n_t0), _mean(sum(s for s, _n in change), n_change),
+                n_t0, n_change)
 
 
-def _change(before: float | None, after: float | None) -> float | None:
-    return None if before is None or after is None else after - before
+def _by_cell(query: Select) -> Select:
+    """Group a query over the summary by trade group and municipality (of the business, as it is now)."""
+    return (query.join(Case, Case.id == CaseCheckSummary.case_id).join(Business, Business.id == Case.business_id)
+            .join(Trade, Trade.id == Business.trade_id).group_by(Trade.group, Business.municipality_id))
 
 
-def _businesses() -> list[CheckedBusiness]:
-    rows = db.session.execute(
-        select(Check.case_id, Check.kind, Check.questionnaire_version, Check.scores, Check.overall_score,
-               Trade.group, Business.municipality_id)
-        .join(Case, Case.id == Check.case_id).join(Business, Business.id == Case.business_id)
-        .join(Trade, Trade.id == Business.trade_id)
-        .where(Check.status == "completed").order_by(Check.case_id, Check.completed_at, Check.id)
-    )
-    found: dict[int, CheckedBusiness] = {}
-    versions: dict[int, str] = {}
-    for case_id, kind, version, scores, overall, group, municipality_id in rows:
-        questionnaire = qn.load(version)
-        scores = scores or {}
-        if case_id not in found:
-            found[case_id] = CheckedBusiness(group, municipality_id, scores, overall, dma_scores(questionnaire, scores))
-            versions[case_id] = version
-            continue
-        business = found[case_id]
-        business.rechecks += kind == RECHECK
-        if kind == RECHECK and version == versions[case_id]:
-            business.t1, business.t1_overall = scores, overall
-            business.t1_dma = dma_scores(questionnaire, scores)
-    return list(found.values())
+def _cells() -> dict[tuple[str, int], Cell]:
+    """Three aggregate queries: counts and overall scores; T0 scores per dimension; changes per dimension."""
+    summary = CaseCheckSummary
+    cells: dict[tuple[str, int], Cell] = defaultdict(Cell)
+    overall_change = summary.t1_overall - summary.t0_overall
+    for group, town, t0_checks, rechecks, rechecked, t0_sum, t0_n, change_sum, change_n in db.session.execute(
+        _by_cell(select(Trade.group, Business.municipality_id, func.count(), func.sum(summary.rechecks),
+                        func.count(summary.t1_check_id), func.sum(summary.t0_overall),
+                        func.count(summary.t0_overall), func.sum(overall_change), func.count(overall_change))
+                 .select_from(summary))
+    ):
+        cell = cells[group, town]
+        cell.t0_checks, cell.t1_checks, cell.rechecked = t0_checks, rechecks or 0, rechecked
+        cell.t0[OVERALL], cell.change[OVERALL] = (t0_sum or 0.0, t0_n), (change_sum or 0.0, change_n)
+    t0 = aliased(CheckScore)
+    for group, town, dimension, total, count in db.session.execute(
+        _by_cell(select(Trade.group, Business.municipality_id, t0.dimension, func.sum(t0.score), func.count(t0.score))
+                 .select_from(summary).join(t0, t0.check_id == summary.t0_check_id)).group_by(t0.dimension)
+    ):
+        cells[group, town].t0[dimension] = (total or 0.0, count)
+    t1 = aliased(CheckScore)
+    change = t1.score - t0.score
+    for group, town, dimension, total, count in db.session.execute(
+        _by_cell(select(Trade.group, Business.municipality_id, t0.dimension, func.sum(change), func.count(change))
+                 .select_from(summary).join(t0, t0.check_id == summary.t0_check_id)
+                 .join(t1, and_(t1.check_id == summary.t1_check_id, t1.dimension == t0.dimension)))
+        .group_by(t0.dimension)
+    ):
+        cells[group, town].change[dimension] = (total or 0.0, count)
+    return cells
 
 
-def _dimension_labels(businesses: list[CheckedBusiness]) -> list[tuple[str, str]]:
-    """The current questionnaire's dimensions, then any other key the stored scores have (older versions)."""
+def _dimension_labels(cells: Iterable[Cell]) -> list[tuple[str, str]]:
+    """The current questionnaire's dimensions, then any other key the T0 scores have (older versions)."""
     labels = [(d.key, d.name) for d in qn.load().dimensions]
-    known = {key for key, _label in labels}
-    extra = sorted({key for b in businesses for key in b.t0} - known)
+    known = {key for key, _label in labels} | {OVERALL}
+    extra = sorted({key for cell in cells for key in cell.t0 if not key.startswith(DMA_PREFIX)} - known)
     return labels + [(key, key) for key in extra]
 
 
-def figures_of(businesses: list[CheckedBusiness], dimensions: list[tuple[str, str]]) -> Figures:
-    pairs = [b for b in businesses if b.t1 is not None]
-    figures = Figures(t0_checks=len(businesses), t1_checks=sum(b.rechecks for b in businesses), rechecked=len(pairs))
-    figures.overall = _line("overall", "", [b.t0_overall for b in businesses],
-                            [_change(b.t0_overall, b.t1_overall) for b in pairs])
-    figures.dimensions = [
-        _line(key, label, [b.t0.get(key) for b in businesses], [_change(b.t0.get(key), b.t1.get(key)) for b in pairs])
-        for key, label in dimensions
-    ]
-    figures.dma = [
-        _line(key, dma_label(key), [b.t0_dma[key] for b in businesses],
-              [_change(b.t0_dma[key], b.t1_dma[key]) for b in pairs])
-        for key in qn.DMA_KEYS
-    ]
+def figures_of(cells: list[Cell], dimensions: list[tuple[str, str]]) -> Figures:
+    figures = Figures(t0_checks=sum(c.t0_checks for c in cells), t1_checks=sum(c.t1_checks for c in cells),
+                      rechecked=sum(c.rechecked for c in cells))
+    figures.overall = _line(OVERALL, "", cells, OVERALL)
+    figures.dimensions = [_line(key, label, cells, key) for key, label in dimensions]
+    figures.dma = [_line(key, dma_label(key), cells, DMA_PREFIX + key) for key in qn.DMA_KEYS]
     return figures
 
 
 def programme(group: str | None = None, municipality_id: int | None = None) -> Programme:
     """All figures; `figures` for the businesses of one trade group and/or municipality when given (an unknown
     group or municipality filters nothing)."""
-    businesses = _businesses()
-    dimensions = _dimension_labels(businesses)
+    cells = _cells()
+    dimensions = _dimension_labels(cells.values())
     groups = list(db.session.scalars(select(Trade.group).distinct().order_by(Trade.group)))
     towns = [(row.id, row.name) for row in db.session.execute(select(Municipality.id, Municipality.name)
                                                               .order_by(Municipality.name))]
     group = group if group in groups else None
     municipality_id = municipality_id if municipality_id in dict(towns) else None
-    chosen = [b for b in businesses if (group is None or b.group == group)
-              and (municipality_id is None or b.municipality_id == municipality_id)]
-    per_group: dict[str, list[CheckedBusiness]] = defaultdict(list)
-    per_town: dict[int, list[CheckedBusiness]] = defaultdict(list)
-    for business in businesses:
-        per_group[business.group].append(business)
-        per_town[business.municipality_id].append(business)
+    chosen = [cell for (cell_group, town), cell in cells.items() if (group is None or cell_group == group)
+              and (municipality_id is None or town == municipality_id)]
+    per_group: dict[str, list[Cell]] = defaultdict(list)
+    per_town: dict[int, list[Cell]] = defaultdict(list)
+    for (cell_group, town), cell in cells.items():
+        per_group[cell_group].append(cell)
+        per_town[town].append(cell)
     return Programme(
         figures=figures_of(chosen, dimensions),
         by_group=[Breakdown(name, name, figures_of(per_group[name], dimensions)) for name in groups],

@@ -5,7 +5,7 @@ from the base tables; the caseload's order (next follow-up first, none last) per
 an expression index both databases read in order; the outbox page's order, newest due first.
 
 Revision ID: a7c1d2e3f4b5
-Revises: f2b3c4d5e6a7
+Revises: a7b8c9d0e1f2
 Create Date: 2026-12-01 22:40:00
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c1d2e3f4b5'
-down_revision = 'f2b3c4d5e6a7'
+down_revision = 'a7b8c9d0e1f2'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from sqlalchemy import event, func, select
 
 from app.cases.models import CaseEvent, Measure
 from app.checks import questionnaire as qn
+from app.checks import summary
 from app.checks.models import Check
 from app.checks.scoring import score
 from app.extensions import db
@@ -37,6 +38,8 @@ def completed_check(case, gaps=GAPS, kind="t0", version="v2") -> Check:
     check = Check(case_id=case.id, questionnaire_version=version, kind=kind, status="completed", answers=answers,
                   scores=result.dimensions, overall_score=result.overall, level=result.level, completed_at=utcnow())
     db.session.add(check)
+    db.session.flush()
+    summary.record(check)  # the score rows and the case's T0/T1, as services.complete writes them
     db.session.commit()
     return check
 
@@ -170,6 +173,8 @@ def test_an_old_v1_result_still_shows_with_its_own_questions(client, login, user
     check = Check(case_id=case.id, questionnaire_version="v1", status="completed", answers=answers,
                   scores=result.dimensions, overall_score=result.overall, level=result.level, completed_at=utcnow())
     db.session.add(check)
+    db.session.flush()
+    summary.record(check)  # the score rows and the case's T0/T1, as services.complete writes them
     db.session.commit()
     login("scout")
     page = client.get(f"/checks/{check.id}/result").get_data(as_text=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.cases.models import Business
 from app.checks import questionnaire as qn
+from app.checks import summary
 from app.checks.models import Check
 from app.extensions import db
 from app.reference.models import Municipality, Trade
@@ -27,6 +28,9 @@ def _check(case, kind, scores, overall, days_ago, status="completed"):
                   overall_score=overall, completed_at=utcnow() - timedelta(days=days_ago) if status == "completed"
                   else None)
     db.session.add(check)
+    db.session.flush()
+    if status == "completed":  # what services.complete writes besides the check: its scores as rows, the summary
+        summary.record(check)
     db.session.commit()
     return check
 
