@@ -11,7 +11,10 @@ ROLE_LABELS = {"scout": _l("Process scout"), "lead": _l("Team lead"), "admin": _
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Please enter your email address."))])
+    email = EmailField(_l("Email address"), validators=[
+        DataRequired(_l("Please enter your email address.")),
+        Length(max=254, message=_l("Please enter a valid email address.")),  # longer ones name no account
+    ])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
     next = HiddenField()
 

@@ -40,7 +40,7 @@ class Slot:
 
 
 def email_key(email: str) -> str:
-    return f"email:{email.strip().lower()}"
+    return f"email:{email.strip().lower()[:254]}"
 
 
 def address_key(address: str) -> str:

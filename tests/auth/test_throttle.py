@@ -79,6 +79,14 @@ def test_unknown_addresses_are_throttled_too_with_the_same_answer(app, users):
     assert 0 < int(unknown_sixth.headers["Retry-After"]) <= 15 * 60 + 1
 
 
+@pytest.mark.postgres
+def test_an_overlong_email_address_is_refused_by_the_form_without_an_attempt(client):
+    response = _login(client, email="x" * 5000 + "@example.org")
+    assert response.status_code == 200
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in response.get_data(as_text=True)
+    assert db.session.scalar(select(LoginThrottle.key)) is None
+
+
 def test_a_disabled_account_gets_the_answer_of_a_wrong_password(app, client, users):
     users["scout2"].active = False
     db.session.commit()
