@@ -84,12 +84,17 @@ def test_no_import_cycle_between_modules():
     assert cycles == []
 
 
-def test_packages_depend_only_on_lower_ones():
-    wrong = []
+def _package_modules():
+    """(module, path, package) of every module inside a domain package."""
     for name, path in MODULES.items():
         package = _package(name)
-        if package in TOP or package in BASE:
-            continue
+        if package not in TOP and package not in BASE:
+            yield name, path, package
+
+
+def test_packages_depend_only_on_lower_ones():
+    wrong = []
+    for name, path, package in _package_modules():
         for target in _imports(path, module_level_only=False):
             other = _package(target)
             if other == package or other in BASE:
@@ -101,10 +106,7 @@ def test_packages_depend_only_on_lower_ones():
 
 def test_no_package_imports_another_packages_views_or_templates():
     wrong = []
-    for name, path in MODULES.items():
-        package = _package(name)
-        if package in TOP or package in BASE:
-            continue
+    for name, path, package in _package_modules():
         for target in _imports(path, module_level_only=False):
             if _package(target) != package and target.rsplit(".", 1)[-1] in VIEW_MODULES:
                 wrong.append(f"{name} imports {target}")

@@ -121,16 +121,21 @@ def snapshot() -> dict[Key, int]:
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
-def counts(by, *, owner_id: int | None = None, state: str | None = None,
-           municipality_id: int | None = None) -> list[tuple]:
-    """Sums of n grouped by the given columns of CaseCount, filtered; empty cells are left out."""
-    query = select(*by, func.sum(CaseCount.n)).where(CaseCount.n != 0).group_by(*by)
+def _filtered(query, owner_id: int | None, state: str | None, municipality_id: int | None):
     if owner_id:
         query = query.where(CaseCount.owner_id == owner_id)
     if state:
         query = query.where(CaseCount.state == state)
     if municipality_id:
         query = query.where(CaseCount.municipality_id == municipality_id)
+    return query
+
+
+def counts(by, *, owner_id: int | None = None, state: str | None = None,
+           municipality_id: int | None = None) -> list[tuple]:
+    """Sums of n grouped by the given columns of CaseCount, filtered; empty cells are left out."""
+    query = _filtered(select(*by, func.sum(CaseCount.n)).where(CaseCount.n != 0).group_by(*by),
+                      owner_id, state, municipality_id)
     return [(*row[:-1], int(row[-1])) for row in db.session.execute(query).all()]
 
 
@@ -140,12 +145,6 @@ def per_state(owner_id: int | None = None, municipality_id: int | None = None) -
 
 
 def total(owner_id: int | None = None, state: str | None = None, municipality_id: int | None = None) -> int:
-    query = select(func.coalesce(func.sum(CaseCount.n), 0))
-    if owner_id:
-        query = query.where(CaseCount.owner_id == owner_id)
-    if state:
-        query = query.where(CaseCount.state == state)
-    if municipality_id:
-        query = query.where(CaseCount.municipality_id == municipality_id)
+    query = _filtered(select(func.coalesce(func.sum(CaseCount.n), 0)), owner_id, state, municipality_id)
     return int(db.session.scalar(query))
 
