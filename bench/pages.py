@@ -1,4 +1,5 @@
-"""Latency of the main pages at 10k and 100k cases, each beside the bare SQL the page needs.
+"""Latency and worker memory of the main pages at 10k and 100k cases (BENCH_SIZES for more), with the bare
+SQL beside the caseload, case page and pipeline.
 
 `make bench` runs it on a fresh SQLite database per size; with BENCH_DATABASE_URL set to a
 PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test) it also runs there, in a
@@ -11,6 +12,7 @@ import logging
 import math
 import os
 import platform
+import resource
 import sqlite3
 import statistics
 import sys
@@ -23,6 +25,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from app.auth import sessions
 from app.auth.models import User
 from app.cases.models import Case
 from app.cli import seed_reference_data
@@ -31,7 +34,8 @@ from app.extensions import db
 from app.transactions import unit_of_work
 from bench import temporary_database
 
-SIZES = (10_000, 100_000)
+# BENCH_SIZES=10000,100000,1000000 for the national scale (seeding 1M takes minutes).
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
 RUNS, WARMUPS = 30, 3
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results" / "pages.md"
 
@@ -104,12 +108,20 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
         ("/cases", scout, lambda i: "/cases", _bare_caseload(scout)),
         ("/cases/<id>", scout, lambda i: f"/cases/{case_ids[i % len(case_ids)]}", _bare_case(scout, case_ids)),
         ("/pipeline", lead, lambda i: "/pipeline", _bare_pipeline),
+        ("/cases?owner=all", lead, lambda i: "/cases?owner=all", None),
+        ("/cases?q=Tischler", lead, lambda i: "/cases?owner=all&q=Tischler", None),
+        ("/cases scout page 200", scout, lambda i: "/cases?page=200", None),
+        ("/today", scout, lambda i: "/today", None),
+        ("/outbox", lead, lambda i: "/outbox", None),
+        ("/programme", lead, lambda i: "/programme", None),
     )
     rows = []
     for label, user, url, bare in pages:
         client = app.test_client()
+        with app.app_context():
+            token = sessions.open_now(user)
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = token
             session["_fresh"] = True
         probe = client.get(url(0))
         if probe.status_code != 200 or b"<html" not in probe.data:
@@ -117,13 +129,12 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
             rows.append({"backend": backend, "page": label, "cases": n, "skipped": probe.status_code})
             continue
         page = _ms(_timed(lambda i, url=url, client=client: client.get(url(i))))
-        bare_samples = _bare_times(app, bare)
+        bare_samples = _bare_times(app, bare) if bare else "not measured"
         bare_ms = _ms(bare_samples)[0] if isinstance(bare_samples, list) else None
-        if bare_ms is None:
-            print(f"  bare SQL of {label}: {bare_samples}", flush=True)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the worker's peak so far, in MB
         rows.append({"backend": backend, "page": label, "cases": n, "median": page[0], "p95": page[1],
-                     "bare": bare_ms})
-        print(f"  {label}: median {page[0]:.1f} ms, p95 {page[1]:.1f} ms", flush=True)
+                     "bare": bare_ms, "rss": rss})
+        print(f"  {label}: median {page[0]:.1f} ms, p95 {page[1]:.1f} ms, peak RSS {rss:.0f} MB", flush=True)
     return rows
 
 
@@ -150,8 +161,8 @@ def run_size(backend: str, url: str, n: int) -> list[dict]:
 
 
 def _table(rows: list[dict]) -> str:
-    lines = ["| backend | page | cases | median ms | p95 ms | bare median ms | page/bare |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| backend | page | cases | median ms | p95 ms | bare median ms | page/bare | peak RSS MB |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
         head = f"| {row['backend']} | `{row['page']}` | {row['cases']:,} |"
         if "skipped" in row:
@@ -160,7 +171,7 @@ def _table(rows: list[dict]) -> str:
         bare = row["bare"]
         ratio = f"{row['median'] / bare:.1f}" if bare else "n/a"
         bare_text = f"{bare:.1f}" if bare else "n/a"
-        lines.append(f"{head} {row['median']:.1f} | {row['p95']:.1f} | {bare_text} | {ratio} |")
+        lines.append(f"{head} {row['median']:.1f} | {row['p95']:.1f} | {bare_text} | {ratio} | {row['rss']:.0f} |")
     return "\n".join(lines)
 
 

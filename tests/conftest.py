@@ -35,6 +35,7 @@ from flask_migrate import upgrade
 from sqlalchemy import make_url
 
 from app import create_app
+from app.auth import sessions
 from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.extensions import db
@@ -312,7 +313,7 @@ def login(client, users):
     def sign_in(who: str, on=None):
         target = on or client
         with target.session_transaction() as session:
-            session["_user_id"] = users[who].get_id()
+            session["_user_id"] = sessions.open_now(users[who])
             session["_fresh"] = True
         return users[who]
 

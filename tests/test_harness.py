@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import create_app, transactions
+from app.auth import sessions
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
 from tests.conftest import IsolatedClient
@@ -67,7 +68,7 @@ def test_without_the_guard_the_lost_write_is_still_caught_by_reading_the_databas
     unguarded.test_client_class = IsolatedClient
     _skip_the_commit_path(unguarded)
     case = make_case(users["scout"])
-    scout_id = users["scout"].get_id()
+    scout_id = sessions.open_now(users["scout"])
 
     client = unguarded.test_client()
     with client.session_transaction() as cookie:

@@ -41,13 +41,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """What Flask-Login keeps in the cookie: the token of this sign-in's row in user_sessions.
 
-        The login page and the session loader set it. A User signed in another way (the tests' `login`
-        fixture, the benchmark) gets a session of its own here, committed at once on its own connection.
+        The login page (sessions.start) and the session loader set it; there is no id without a session.
         """
         if self.session_token is None:
-            from app.auth import sessions
-
-            self.session_token = sessions.open_now(self)
+            raise RuntimeError("this user object belongs to no session (sign in through app.auth.sessions)")
         return self.session_token
 
     # UserMixin compares get_id(), which names a session here: compare the accounts instead.

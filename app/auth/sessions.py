@@ -49,7 +49,7 @@ def start(user: User) -> str:
 
 
 def open_now(user: User) -> str:
-    """Open a new session committed at once on a connection of its own (User.get_id() without a session)."""
+    """Open a new session committed at once on a connection of its own (tests and benchmarks sign in so)."""
     token = _new_token()
     now = utcnow()
     with db.engine.begin() as connection:

@@ -13,6 +13,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
+from app.auth import sessions
 from app.cases.models import CaseEvent
 from app.checks import questionnaire as qn
 from app.checks import services
@@ -118,7 +119,7 @@ def test_the_business_fills_in_and_submits_the_check_through_the_link(client, se
 
     # The scout sees it on the timeline.
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = users["scout"].get_id(), True
+        session["_user_id"], session["_fresh"] = sessions.open_now(users["scout"]), True
     shown = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Selbstcheck abgesendet" in shown and "Selbstcheck besprechen" in shown
 
