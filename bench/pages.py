@@ -131,6 +131,8 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
         page = _ms(_timed(lambda i, url=url, client=client: client.get(url(i))))
         bare_samples = _bare_times(app, bare) if bare else "not measured"
         bare_ms = _ms(bare_samples)[0] if isinstance(bare_samples, list) else None
+        if bare and bare_ms is None:
+            print(f"  bare SQL of {label}: {bare_samples}", flush=True)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the worker's peak so far, in MB
         rows.append({"backend": backend, "page": label, "cases": n, "median": page[0], "p95": page[1],
                      "bare": bare_ms, "rss": rss})
