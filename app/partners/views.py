@@ -8,6 +8,7 @@ from app.auth.access import CASE_WORKERS, STAFF, access
 from app.cases.models import Case
 from app.cases.records import save_record
 from app.extensions import db
+from app.inputs import int_arg, page_arg
 from app.partners import services
 from app.partners.forms import KIND_LABELS, PartnerForm, ReferralForm
 from app.partners.models import Partner
@@ -20,9 +21,9 @@ EDITORS = ("lead", "admin")
 @access(*STAFF)
 def index():
     """The partner directory, filterable by topic and kind."""
-    topic_id = request.args.get("topic", type=int)
+    topic_id = int_arg("topic")
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
-    page = db.paginate(services.directory(topic_id, kind), per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(services.directory(topic_id, kind), page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("partners/index.html", page=page, topics=services.topics(), kinds=KIND_LABELS,
                            topic_id=topic_id, kind=kind, can_edit=current_user.role in EDITORS)
 
