@@ -90,6 +90,11 @@ def _owner_choices(form: BusinessForm) -> None:
     form.owner_id.choices = [(u.id, u.name) for u in scouts]
 
 
+def _status(form: BusinessForm) -> int:
+    """A form sent back with errors answers 422."""
+    return 422 if form.errors else 200
+
+
 def _values(form: BusinessForm) -> dict:
     return {name: form[name].data for name in services.BUSINESS_FIELDS}
 
@@ -112,7 +117,8 @@ def new_business():
             return redirect(url_for("cases.show", case_id=case.id))
     elif request.method == "GET" and current_user.role == Role.SCOUT:
         form.owner_id.data = current_user.id
-    return render_template("cases/business_form.html", form=form, duplicates=duplicates, business=None)
+    return render_template("cases/business_form.html", form=form, duplicates=duplicates,
+                           business=None), _status(form)
 
 
 @bp.route("/businesses/<int:business_id>/edit", methods=["GET", "POST"])
@@ -126,4 +132,4 @@ def edit_business(business_id: int):
         case = services.update_business(business, _values(form), current_user)
         flash(_("Business data saved."), "success")
         return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
-    return render_template("cases/business_form.html", form=form, duplicates=[], business=business)
+    return render_template("cases/business_form.html", form=form, duplicates=[], business=business), _status(form)

@@ -41,7 +41,7 @@ def _edit(partner: Partner, title: str):
         else:
             flash(_("The partner is saved."), "success")
             return redirect(url_for("partners.index"))
-    return render_template("partners/form.html", form=form, partner=partner, title=title)
+    return render_template("partners/form.html", form=form, partner=partner, title=title), 422 if form.errors else 200
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
@@ -75,4 +75,5 @@ def refer(case_id: int):
             lambda: services.refer(case, partners[form.partner_id.data], topics[form.topic_id.data],
                                    form.consent.data, form.note.data, current_user, form.wants_move))):
         return done
-    return render_template("partners/refer.html", form=form, case=case, partners=list(partners.values()))
+    return render_template("partners/refer.html", form=form, case=case,
+                           partners=list(partners.values())), 422 if form.errors else 200

@@ -37,7 +37,8 @@ def _edit(workshop: Workshop, template_title: str):
                                form.description.data)
         flash(_("The workshop is saved."), "success")
         return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=workshop, title=template_title)
+    return render_template("workshops/form.html", form=form, workshop=workshop,
+                           title=template_title), 422 if form.errors else 200
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -82,4 +83,4 @@ def record_attendance(case_id: int):
                                                form.wants_move))):
         return done
     return render_template("workshops/attendance.html", form=form, case=case,
-                           recorded=services.attendances_for_case(case.id))
+                           recorded=services.attendances_for_case(case.id)), 422 if form.errors else 200
