@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import event
 
-from app import headers, transactions
+from app import headers, inputs, transactions
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
+    inputs.init_app(app)  # before the blueprints: their <int:…> routes use its converter
 
     # The packages in their dependency order (tests/test_architecture.py keeps it): each lower package
     # owns the registries and hooks that the higher ones fill in here, never on import.

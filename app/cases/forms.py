@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from app.cases.vocab import Channel
 from app.extensions import db
+from app.inputs import NOT_IN_LIST, db_id
 from app.reference.models import Municipality, Postcode, Trade
 
 CHANNEL_LABELS = {Channel.CALL: _l("Phone call"), Channel.VISIT: _l("Visit"), Channel.EMAIL: _l("Email"),
@@ -29,13 +30,14 @@ CHANNEL_LABELS = {Channel.CALL: _l("Phone call"), Channel.VISIT: _l("Visit"), Ch
 class BusinessForm(FlaskForm):
     name = StringField(_l("Business name"), validators=[
         DataRequired(_l("Please enter the business name.")), Length(max=200, message=_l("At most 200 characters."))])
-    trade_id = SelectField(_l("Trade"), coerce=int, validators=[DataRequired(_l("Please choose the trade."))])
+    trade_id = SelectField(_l("Trade"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
+                           validators=[DataRequired(_l("Please choose the trade."))])
     register_number = StringField(_l("Handwerksrolle number"), validators=[Optional()])
     street = StringField(_l("Street and number"), validators=[Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[
         DataRequired(_l("Please enter the postcode.")),
         Regexp(r"^\d{5}$", message=_l("A postcode has exactly five digits."))])
-    municipality_id = SelectField(_l("Municipality"), coerce=int,
+    municipality_id = SelectField(_l("Municipality"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
                                   validators=[DataRequired(_l("Please choose the municipality."))])
     contact_name = StringField(_l("Contact person"), validators=[Length(max=120)])
     phone = TelField(_l("Phone"), validators=[Optional(), Regexp(
@@ -47,7 +49,8 @@ class BusinessForm(FlaskForm):
         Optional(), NumberRange(min=0, max=100000, message=_l("Please enter a number of at least 0."))])
     email_consent = BooleanField(_l("The business agrees to receive emails from the programme"))
     consent_source = StringField(_l("How was the consent given?"), validators=[Length(max=200)])
-    owner_id = SelectField(_l("Responsible scout"), coerce=int, validate_choice=False)
+    owner_id = SelectField(_l("Responsible scout"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
+                           validate_choice=False)
     confirm_duplicate = BooleanField(_l("Create anyway: this is a different business"))
 
     def __init__(self, *args, **kwargs) -> None:

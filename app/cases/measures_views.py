@@ -14,6 +14,7 @@ from app.cases import measures
 from app.cases.models import Case, Measure
 from app.cases.records import RecordForm, int_or_none, save_record
 from app.extensions import db
+from app.inputs import NOT_IN_LIST
 
 bp = Blueprint("measures", __name__)
 
@@ -42,7 +43,7 @@ class StatusForm(FlaskForm):
 
 
 class MeasureForm(RecordForm, StatusForm):
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[Optional()])
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST, validators=[Optional()])
     description = TextAreaField(_l("What did the business do?"), validators=[
         DataRequired(_l("Please describe the measure.")), Length(max=5000)])
 
@@ -63,7 +64,7 @@ def new(case_id: int):
                                             form.wants_move))):
         return done
     return render_template("measures/record.html", form=form, case=case,
-                           recorded=measures.measures_for_case(case.id))
+                           recorded=measures.measures_for_case(case.id)), 422 if form.errors else 200
 
 
 

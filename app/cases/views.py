@@ -13,6 +13,7 @@ from app.cases import queries, registry, services, workflow
 from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
 from app.cases.models import Business, Case
 from app.extensions import db
+from app.inputs import page_arg, parse_int
 
 bp = Blueprint("cases", __name__)
 
@@ -22,12 +23,11 @@ bp = Blueprint("cases", __name__)
 def caseload():
     """The signed-in scout's caseload: filter by state, search, soonest follow-up first."""
     owner = request.args.get("owner", "me" if current_user.role == "scout" else "all")
-    owner_id = current_user.id if owner == "me" else (int(owner) if owner.isdigit() else None)
+    owner_id = current_user.id if owner == "me" else parse_int(owner)  # anything else: everyone's cases
     state = request.args.get("state") if request.args.get("state") in workflow.STATES else None
     search = request.args.get("q", "")
     counts = queries.counts_by_state(owner_id)  # from the read model; also the pager's total
-    page = queries.caseload(owner_id, state, search, request.args.get("page", 1, type=int),
-                            current_app.config["PAGE_SIZE"], counts=counts)
+    page = queries.caseload(owner_id, state, search, page_arg(), current_app.config["PAGE_SIZE"], counts=counts)
     scouts = db.session.scalars(select(User).where(User.role.in_(CASE_WORKERS), User.active).order_by(User.name))
     return render_template("cases/caseload.html", page=page, counts=counts,
                            owner=owner, state=state, search=search, scouts=scouts)
@@ -42,7 +42,7 @@ def show(case_id: int):
 
 def _render_case(case: Case, note_form: NoteForm, status: int = 200,
                  retry: MoveForm | None = None):
-    events = queries.timeline(case.id, request.args.get("page", 1, type=int))
+    events = queries.timeline(case.id, page_arg())
     return render_template(
         "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
         retry=retry, note_form=note_form, channel_labels=CHANNEL_LABELS,
@@ -56,12 +56,13 @@ def move(case_id: int):
     """Move the case to another state through the state machine."""
     case = db.get_or_404(Case, case_id)
     form = MoveForm()
-    if not form.validate_on_submit() or not form.version.data.isdigit():
+    version = parse_int(form.version.data)
+    if not form.validate_on_submit() or version is None:
         abort(400)
     try:
         with transactions.refusable():
             workflow.move(case, form.target.data, current_user, reason=form.reason.data or "",
-                          expected_version=int(form.version.data))
+                          expected_version=version)
     except workflow.MoveRefused as refused:
         # Show the case as it is now, keeping what the user typed, with the reason it failed.
         flash(refused.message, "error")
@@ -90,6 +91,11 @@ def _owner_choices(form: BusinessForm) -> None:
     form.owner_id.choices = [(u.id, u.name) for u in scouts]
 
 
+def _status(form: BusinessForm) -> int:
+    """A form sent back with errors answers 422."""
+    return 422 if form.errors else 200
+
+
 def _values(form: BusinessForm) -> dict:
     return {name: form[name].data for name in services.BUSINESS_FIELDS}
 
@@ -112,7 +118,8 @@ def new_business():
             return redirect(url_for("cases.show", case_id=case.id))
     elif request.method == "GET" and current_user.role == Role.SCOUT:
         form.owner_id.data = current_user.id
-    return render_template("cases/business_form.html", form=form, duplicates=duplicates, business=None)
+    return render_template("cases/business_form.html", form=form, duplicates=duplicates,
+                           business=None), _status(form)
 
 
 @bp.route("/businesses/<int:business_id>/edit", methods=["GET", "POST"])
@@ -126,4 +133,4 @@ def edit_business(business_id: int):
         case = services.update_business(business, _values(form), current_user)
         flash(_("Business data saved."), "success")
         return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
-    return render_template("cases/business_form.html", form=form, duplicates=[], business=business)
+    return render_template("cases/business_form.html", form=form, duplicates=[], business=business), _status(form)

@@ -9,7 +9,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField
-from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from app.cases.records import RecordForm
 from app.checks import answers as ans
@@ -28,13 +28,25 @@ def _choices(scale: tuple[ScaleOption, ...]) -> list[tuple[str, str]]:
     return [*((str(option.value), option.label) for option in scale), (NO_ANSWER, _l("No answer"))]
 
 
-def _value(raw: str | None) -> tuple[bool, int | None]:
-    """(given, value) of a radio group's data."""
-    if raw == NO_ANSWER:
-        return True, None
-    if raw in (None, "", "None"):
+def _open(field: RadioField) -> bool:
+    """Nothing was sent for the item (or an empty value): it stays open."""
+    return not field.raw_data or field.raw_data[0] == ""
+
+
+def may_stay_open(_form, field: RadioField) -> None:
+    """An item may stay open; anything sent must be one of its options (the radio group checks that)."""
+    if _open(field):
+        field.errors[:] = []
+        raise StopValidation()
+
+
+def _value(field: RadioField) -> tuple[bool, int | None]:
+    """(given, value) of a validated radio group."""
+    if _open(field):
         return False, None
-    return True, int(raw)
+    if field.data == NO_ANSWER:
+        return True, None
+    return True, int(field.data)  # one of the options' values (validated against the choices)
 
 
 class StepForm(FlaskForm):
@@ -59,7 +71,7 @@ class StepForm(FlaskForm):
         given: ans.Answers = {}
         for item in self.dimension.items:
             ratings = {rating: value for rating, f in self.rating_fields(item)
-                       for answered, value in [_value(f.data)] if answered}
+                       for answered, value in [_value(f)] if answered}
             if not ratings:
                 continue
             given[item.key] = ratings if self.questionnaire.rates_relevance else ratings[ans.IMPLEMENTATION]
@@ -73,11 +85,11 @@ def step_form_class(questionnaire: Questionnaire, step: int) -> type[StepForm]:
     fields = {}
     for item in dimension.items:
         fields[field_name(item)] = RadioField(_l("How far is it implemented?"), choices=_choices(questionnaire.scale),
-                                              validators=[Optional()])
+                                              validators=[may_stay_open])
         if questionnaire.rates_relevance:
             fields[field_name(item, ans.RELEVANCE)] = RadioField(
                 _l("How relevant is it for the business?"), choices=_choices(questionnaire.relevance_scale),
-                validators=[Optional()])
+                validators=[may_stay_open])
     name = f"StepForm_{questionnaire.version}_{step}"
     return type(name, (StepForm,), {"questionnaire": questionnaire, "step": step, **fields})
 

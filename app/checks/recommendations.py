@@ -13,6 +13,7 @@ from app.checks import answers as ans
 from app.checks.questionnaire import Questionnaire
 from app.checks.scoring import Gap, gaps
 from app.extensions import db
+from app.inputs import parse_int
 from app.partners.models import Partner
 from app.partners.services import active_with_expertise
 from app.reference.models import Topic
@@ -60,15 +61,16 @@ def suggestions_for(gap: Gap) -> list[Suggestion]:
 
 def find_suggestion(questionnaire: Questionnaire, ref: str) -> Suggestion | None:
     """The suggestion a form sent back by its ref, or None for an unknown one."""
-    key, _sep, index = ref.partition(":")
-    if not index.isdigit():
+    key, _sep, digits = ref.partition(":")
+    index = parse_int(digits, minimum=0)
+    if index is None:
         return None
     for dimension in questionnaire.dimensions:
         owners = [(item, item.measures, item.topics or dimension.topics) for item in dimension.items]
         owners.append((dimension, dimension.measures, dimension.topics))
         for owner, measures, topics in owners:
-            if owner.key == key and int(index) < len(measures):
-                return Suggestion(ref, measures[int(index)], (topics or (None,))[0])
+            if owner.key == key and index < len(measures):
+                return Suggestion(ref, measures[index], (topics or (None,))[0])
     return None
 
 

@@ -21,6 +21,7 @@ from app.checks import services
 from app.checks.forms import ReviewForm, initial_data, step_form_class
 from app.checks.models import Check
 from app.errors import DomainError
+from app.inputs import parse_int
 
 
 def destination(go: str | None, step: int, review: int) -> int | None:
@@ -29,8 +30,8 @@ def destination(go: str | None, step: int, review: int) -> int | None:
         return None
     if go == "back":
         return max(1, step - 1)
-    if go and go.startswith("step-") and go[5:].isdigit():
-        return min(max(1, int(go[5:])), review)
+    if go and go.startswith("step-") and (chosen := parse_int(go[5:], minimum=0)) is not None:
+        return min(max(1, chosen), review)
     return min(step + 1, review)
 
 

@@ -7,6 +7,7 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.cases.records import RecordForm, int_or_none
+from app.inputs import NOT_IN_LIST, db_id
 from app.partners.models import PARTNER_KINDS
 
 KIND_LABELS = {
@@ -36,14 +37,16 @@ class PartnerForm(FlaskForm):
     website = StringField(_l("Website"), validators=[
         Optional(), URL(message=_l("Please enter a full web address starting with https://.")), Length(max=254)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    topic_ids = CheckboxesField(_l("Expertise topics"), coerce=int)
+    topic_ids = CheckboxesField(_l("Expertise topics"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
+                                invalid_choice_message=NOT_IN_LIST)
     active = BooleanField(_l("Active (offered for referrals)"), default=True)
 
 
 class ReferralForm(RecordForm):
-    partner_id = SelectField(_l("Partner"), coerce=int_or_none,
+    partner_id = SelectField(_l("Partner"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
                              validators=[InputRequired(_l("Please choose a partner."))])
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none, validators=[InputRequired(_l("Please choose a topic."))])
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
+                           validators=[InputRequired(_l("Please choose a topic."))])
     consent = BooleanField(
         _l("The business agrees that we pass its data on to the partner."),
         validators=[DataRequired(_l("Without the business's consent we may not refer it to a partner."))],

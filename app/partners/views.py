@@ -8,6 +8,7 @@ from app.auth.access import CASE_WORKERS, STAFF, access
 from app.cases.models import Case
 from app.cases.records import save_record
 from app.extensions import db
+from app.inputs import int_arg, page_arg
 from app.partners import services
 from app.partners.forms import KIND_LABELS, PartnerForm, ReferralForm
 from app.partners.models import Partner
@@ -20,9 +21,9 @@ EDITORS = ("lead", "admin")
 @access(*STAFF)
 def index():
     """The partner directory, filterable by topic and kind."""
-    topic_id = request.args.get("topic", type=int)
+    topic_id = int_arg("topic")
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
-    page = db.paginate(services.directory(topic_id, kind), per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(services.directory(topic_id, kind), page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     return render_template("partners/index.html", page=page, topics=services.topics(), kinds=KIND_LABELS,
                            topic_id=topic_id, kind=kind, can_edit=current_user.role in EDITORS)
 
@@ -40,7 +41,7 @@ def _edit(partner: Partner, title: str):
         else:
             flash(_("The partner is saved."), "success")
             return redirect(url_for("partners.index"))
-    return render_template("partners/form.html", form=form, partner=partner, title=title)
+    return render_template("partners/form.html", form=form, partner=partner, title=title), 422 if form.errors else 200
 
 
 @bp.route("/partners/new", methods=["GET", "POST"])
@@ -74,4 +75,5 @@ def refer(case_id: int):
             lambda: services.refer(case, partners[form.partner_id.data], topics[form.topic_id.data],
                                    form.consent.data, form.note.data, current_user, form.wants_move))):
         return done
-    return render_template("partners/refer.html", form=form, case=case, partners=list(partners.values()))
+    return render_template("partners/refer.html", form=form, case=case,
+                           partners=list(partners.values())), 422 if form.errors else 200

@@ -6,16 +6,17 @@ from wtforms import Field, SelectField
 from wtforms.validators import ValidationError
 
 from app.cases.workflow import STATES, state_label
+from app.inputs import parse_int
 
 NO_SELECTION = _l("Please select at least one case.")
 UNKNOWN_SCOUT = _l("Please choose an active process scout to take over the cases.")
 
 
 def int_or_none(value) -> int | None:
-    """Coerce a select's value; anything that is not a positive number means "nothing chosen"."""
-    if isinstance(value, int):
+    """Coerce a select's value; anything that is not an id means "nothing chosen"."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return parse_int(value)
 
 
 class IdListField(Field):
@@ -25,10 +26,11 @@ class IdListField(Field):
         super().__init__(label, validators, default=list, **kwargs)
 
     def process_formdata(self, valuelist):
-        if any(not value.isdigit() for value in valuelist):
+        ids = [parse_int(value) for value in valuelist]
+        if None in ids:
             self.data = []
             raise ValueError(NO_SELECTION)
-        self.data = [int(value) for value in valuelist]
+        self.data = ids
 
 
 class FilterForm(FlaskForm):

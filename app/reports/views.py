@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app import transactions
 from app.auth.access import access
+from app.inputs import int_arg, page_arg
 from app.reports import programme as programme_figures
 from app.reports import services
 from app.reports.forms import FilterForm, ReassignForm
@@ -25,7 +26,7 @@ def _render(form: ReassignForm, status: int = 200, problem: str | None = None):
         municipality_id=filters_form.chosen(filters_form.municipality),
     )
     form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in scouts)]
-    page = services.case_page(filters, request.args.get("page", 1, type=int))
+    page = services.case_page(filters, page_arg())
     return render_template(
         "reports/pipeline.html",
         per_state=services.counts_per_state(),
@@ -74,6 +75,5 @@ def reassign():
 @access("lead")
 def programme():
     """The programme's measured impact: checks, mean scores and the change T0→T1, by trade group and municipality."""
-    figures = programme_figures.programme(request.args.get("group") or None,
-                                          request.args.get("municipality", type=int))
+    figures = programme_figures.programme(request.args.get("group") or None, int_arg("municipality"))
     return render_template("reports/programme.html", programme=figures, number=format_decimal)

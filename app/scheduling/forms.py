@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from app.cases import workflow
+from app.inputs import NOT_IN_LIST, db_id
 from app.scheduling.mail_templates import TEMPLATES, TYPE_LABELS
 
 ACTION_LABELS = {
@@ -30,7 +31,7 @@ class ReminderForm(FlaskForm):
         Length(max=200, message=_l("At most 200 characters."))])
     due_date = DateField(_l("Due on"), validators=[InputRequired(_l("Please enter the date."))])
     due_time = TimeField(_l("at"), default=DEFAULT_TIME, validators=[InputRequired(_l("Please enter the time."))])
-    assignee_id = SelectField(_l("For"), coerce=int)
+    assignee_id = SelectField(_l("For"), coerce=db_id, invalid_value_message=NOT_IN_LIST)
 
     def __init__(self, *args, earliest: date, assignees=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

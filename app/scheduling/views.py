@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.auth.access import CASE_WORKERS, access
 from app.cases.models import Case
 from app.extensions import db
+from app.inputs import MAX_PAGE, int_arg, page_arg
 from app.scheduling import outbox_admin, queries, reminders, rule_admin
 from app.scheduling.forms import ACTION_LABELS, ActionForm, ReminderForm, RuleForm, SnoozeForm
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
@@ -45,7 +46,7 @@ def _page_size() -> int:
 def _back(case_id: int):
     """Back to /today when the action started there (?back=today), else to the case."""
     if request.args.get("back") == "today":
-        return redirect(url_for("scheduling.today", page=request.args.get("page", type=int)))
+        return redirect(url_for("scheduling.today", page=int_arg("page", maximum=MAX_PAGE)))
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -56,7 +57,7 @@ def _back(case_id: int):
 @access(*CASE_WORKERS)
 def today():
     """My reminders due today or overdue, oldest first, with done and snooze buttons."""
-    page = queries.due_for(current_user.id, request.args.get("page", 1, type=int), _page_size())
+    page = queries.due_for(current_user.id, page_arg(), _page_size())
     return render_template("scheduling/today.html", page=page)
 
 
@@ -201,7 +202,7 @@ def set_rule_active(rule_id: int):
 def outbox():
     """Every email in the outbox, newest due first, filterable by status."""
     status = request.args.get("status") if request.args.get("status") in outbox_admin.STATUS_LABELS else None
-    page = queries.outbox_page(status, request.args.get("page", 1, type=int), _page_size())
+    page = queries.outbox_page(status, page_arg(), _page_size())
     return render_template("scheduling/outbox.html", page=page, status=status, counts=queries.outbox_counts(),
                            labels=outbox_admin.STATUS_LABELS, can_retry=outbox_admin.can_retry,
                            can_cancel=outbox_admin.can_cancel)

@@ -6,11 +6,12 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.cases.records import RecordForm, int_or_none
+from app.inputs import NOT_IN_LIST
 
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")), Length(max=200)])
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none,
+    topic_id = SelectField(_l("Topic"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
                            validators=[InputRequired(_l("Please choose a topic."))])
     starts_at = DateTimeLocalField(_l("Date and time"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                    validators=[InputRequired(_l("Please enter the date and time."))])
@@ -19,5 +20,5 @@ class WorkshopForm(FlaskForm):
 
 
 class AttendanceForm(RecordForm):
-    workshop_id = SelectField(_l("Workshop"), coerce=int_or_none,
+    workshop_id = SelectField(_l("Workshop"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
                               validators=[InputRequired(_l("Please choose a workshop."))])

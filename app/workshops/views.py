@@ -9,6 +9,7 @@ from app.auth.access import CASE_WORKERS, STAFF, access
 from app.cases.models import Case
 from app.cases.records import save_record
 from app.extensions import db
+from app.inputs import page_arg
 from app.timeutil import utcnow
 from app.workshops import services
 from app.workshops.forms import AttendanceForm, WorkshopForm
@@ -21,7 +22,7 @@ bp = Blueprint("workshops", __name__)
 @access(*STAFF)
 def index():
     """List the workshops: upcoming first, then past ones."""
-    page = db.paginate(services.listing(), per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(services.listing(), page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     counts = services.attendance_counts([w.id for w in page.items])
     return render_template("workshops/index.html", page=page, counts=counts, now=utcnow())
 
@@ -36,7 +37,8 @@ def _edit(workshop: Workshop, template_title: str):
                                form.description.data)
         flash(_("The workshop is saved."), "success")
         return redirect(url_for("workshops.show", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=workshop, title=template_title)
+    return render_template("workshops/form.html", form=form, workshop=workshop,
+                           title=template_title), 422 if form.errors else 200
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -81,4 +83,4 @@ def record_attendance(case_id: int):
                                                form.wants_move))):
         return done
     return render_template("workshops/attendance.html", form=form, case=case,
-                           recorded=services.attendances_for_case(case.id))
+                           recorded=services.attendances_for_case(case.id)), 422 if form.errors else 200

@@ -87,7 +87,7 @@ def test_referral_without_consent_is_refused_and_nothing_saved(client, login, us
     response = client.post(f"/cases/{case.id}/referrals", data={
         "partner_id": _partner("Westfälische").id, "topic_id": _topic("it_security").id, "move_on": "y"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Ohne das Einverständnis des Betriebs dürfen wir ihn nicht an einen Partner vermitteln." in page
     assert _count(Referral) == 0 and _count(CaseEvent) == events_before
     assert db.session.get(Case, case.id).state == "check_done"
