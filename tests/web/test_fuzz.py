@@ -28,6 +28,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from app.auth import sessions
 from app.auth.access import PUBLIC
 from app.checks import services as checks
 from app.extensions import db
@@ -184,6 +185,7 @@ class Probe:
 class Fuzzer:
     def __init__(self, app, client, users: dict, ids: dict) -> None:
         self.app, self.client, self.users, self.ids = app, client, users, ids
+        self.tokens: dict[str, str] = {}  # a session per role, opened again after a probe that may end it
         self.reads: dict[str, set[str]] = {}  # endpoint -> the query parameters and form fields it read
         self.app.before_request(recording(self.reads))
         self.adapter = app.url_map.bind("localhost")
@@ -229,7 +231,11 @@ class Fuzzer:
         with self.client.session_transaction() as session:  # signed in afresh: a probe may have signed out
             session.clear()
             if user is not None:
-                session["_user_id"], session["_fresh"] = user.get_id(), True
+                if probe.role not in self.tokens:
+                    self.tokens[probe.role] = sessions.open_now(user)
+                session["_user_id"], session["_fresh"] = self.tokens[probe.role], True
+        if probe.rule.endpoint.startswith("auth."):  # sign-out, password, disabling: sessions may end
+            self.tokens.clear()
         url = self.url(probe)
         where = f"{probe.method} {url[:160]} {_short(probe.data)} as {probe.role}"
         self.sent += 1
