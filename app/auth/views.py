@@ -23,6 +23,8 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):  # CR/LF would split the Location header
+        return None
     return target
 
 
