@@ -56,7 +56,8 @@ def test_lock_counts_across_clients_because_it_lives_in_the_database(app, users)
     assert "Zu viele Versuche" in _login(app.test_client()).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x", "/\\evil.example.com"])
+@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x", "/\\evil.example.com",
+                                    "/cases\r\nSet-Cookie: x=1"])
 def test_next_to_another_host_is_ignored(client, target):
     response = _login(client, next=target)
     assert response.headers["Location"].endswith("/cases")
