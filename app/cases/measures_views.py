@@ -12,9 +12,9 @@ from app import transactions
 from app.auth.access import CASE_WORKERS, access
 from app.cases import measures
 from app.cases.models import Case, Measure
-from app.cases.records import RecordForm, int_or_none, save_record
+from app.cases.records import RecordForm, save_record
 from app.extensions import db
-from app.inputs import NOT_IN_LIST
+from app.inputs import NOT_IN_LIST, db_id
 
 bp = Blueprint("measures", __name__)
 
@@ -43,7 +43,7 @@ class StatusForm(FlaskForm):
 
 
 class MeasureForm(RecordForm, StatusForm):
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST, validators=[Optional()])
+    topic_id = SelectField(_l("Topic"), coerce=db_id, invalid_value_message=NOT_IN_LIST, validators=[Optional()])
     description = TextAreaField(_l("What did the business do?"), validators=[
         DataRequired(_l("Please describe the measure.")), Length(max=5000)])
 

@@ -19,13 +19,6 @@ from app.cases import workflow
 from app.cases.models import Case
 from app.cases.services import can_offer
 from app.errors import DomainError
-from app.inputs import db_id
-
-
-def int_or_none(value) -> int | None:
-    """Coerce a select's value: an id, None for the empty placeholder ("please choose"); anything else is
-    an invalid choice (app.inputs.db_id)."""
-    return db_id(value)
 
 
 class RecordForm(FlaskForm):

@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, 
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.cases.records import RecordForm, int_or_none
+from app.cases.records import RecordForm
 from app.inputs import NOT_IN_LIST, db_id
 from app.partners.models import PARTNER_KINDS
 
@@ -43,9 +43,9 @@ class PartnerForm(FlaskForm):
 
 
 class ReferralForm(RecordForm):
-    partner_id = SelectField(_l("Partner"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
+    partner_id = SelectField(_l("Partner"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
                              validators=[InputRequired(_l("Please choose a partner."))])
-    topic_id = SelectField(_l("Topic"), coerce=int_or_none, invalid_value_message=NOT_IN_LIST,
+    topic_id = SelectField(_l("Topic"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
                            validators=[InputRequired(_l("Please choose a topic."))])
     consent = BooleanField(
         _l("The business agrees that we pass its data on to the partner."),
