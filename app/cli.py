@@ -92,10 +92,11 @@ def worker() -> None:
 
 @procheck_cli.command("rebuild-check-figures")
 def rebuild_check_figures() -> None:
-    """Refill the check scores as rows and the per-case T0/T1 summary from the completed checks."""
-    from app.checks.summary import rebuild
+    """Refill the check scores as rows, the per-case T0/T1 summary and the programme's sums from the checks."""
+    from app.checks import figures, summary
     from app.extensions import db
 
     with unit_of_work():
-        cases = rebuild(db.session.connection())
+        cases = summary.rebuild(db.session.connection())
+        figures.rebuild(db.session.connection())
     click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app import upserts
 from app.cases.models import Business, Case, CaseCount
 from app.extensions import db
 from app.reference.models import Trade
@@ -23,23 +23,12 @@ if TYPE_CHECKING:
     from app.cases.workflow import Move
 
 Key = tuple[int, int, str, str]  # owner_id, municipality_id, trade_group, state
+KEY_COLUMNS = ("owner_id", "municipality_id", "trade_group", "state")
 
 
 def _upsert(deltas: Iterable[tuple[Key, int]]) -> None:
-    rows = [dict(owner_id=k[0], municipality_id=k[1], trade_group=k[2], state=k[3], n=d) for k, d in deltas if d]
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    insert_ = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    table = CaseCount.__table__
-    statement = insert_(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.owner_id, table.c.municipality_id, table.c.trade_group, table.c.state],
-        set_={"n": table.c.n + statement.excluded.n},
-    )
-    # A stable order: two transactions touching the same cells lock them in the same order (no deadlock).
-    for row in sorted(rows, key=lambda r: (r["owner_id"], r["municipality_id"], r["trade_group"], r["state"])):
-        db.session.execute(statement, row)
+    upserts.add(CaseCount.__table__, KEY_COLUMNS,
+                [dict(zip(KEY_COLUMNS, key, strict=True), n=delta) for key, delta in deltas if delta])
 
 
 def _place(business_id: int) -> tuple[int, str]:
@@ -73,15 +62,14 @@ def on_case_reassigned(case: Case, old_owner_id: int, new_owner_id: int) -> None
              ((new_owner_id, municipality_id, group, case.state), 1)])
 
 
-def business_moved(business_id: int, old_municipality_id: int, old_trade_id: int, new_municipality_id: int,
-                   new_trade_id: int) -> None:
+def on_business_moved(business: Business, old_municipality_id: int, old_trade_id: int) -> None:
     """A business edit changed its municipality or trade: its cases leave their cells for the new ones."""
-    old_group = _group(old_trade_id)
-    new_group = old_group if new_trade_id == old_trade_id else _group(new_trade_id)
+    old_group, new_group = _group(old_trade_id), _group(business.trade_id)
+    new_municipality_id = business.municipality_id
     if (old_municipality_id, old_group) == (new_municipality_id, new_group):
         return
     cells = db.session.execute(
-        select(Case.owner_id, Case.state, func.count()).where(Case.business_id == business_id)
+        select(Case.owner_id, Case.state, func.count()).where(Case.business_id == business.id)
         .group_by(Case.owner_id, Case.state)
     ).all()
     deltas: Counter[Key] = Counter()

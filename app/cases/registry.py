@@ -3,7 +3,8 @@
 cases sits below checks, partners, workshops and scheduling, so it cannot import them. Instead it
 owns this registry, one per app: the guards of the state machine (which record proves a
 milestone), the panels of the case page, the labels of the timeline's event kinds, and the case
-hooks that react to a case being opened, moved or reassigned. Nothing registers on import: a
+hooks that react to a case being opened, moved or reassigned, or to its business moving to another
+municipality or trade. Nothing registers on import: a
 package that is not initialised contributes nothing, and a guard that is missing fails loudly.
 """
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from app.cases.models import Case, CaseEvent
+    from app.cases.models import Business, Case, CaseEvent
     from app.cases.workflow import Move
 
 KEY = "procheck.cases"
@@ -23,6 +24,7 @@ Guard = Callable[["Case"], bool]
 OpenedHook = Callable[["Case", "CaseEvent"], None]
 MovedHook = Callable[["Case", "Move", "CaseEvent"], None]
 ReassignedHook = Callable[["Case", int, int], None]  # case, old owner id, new owner id
+BusinessMovedHook = Callable[["Business", int, int], None]  # business, old municipality id, old trade id
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class CaseRegistry:
     case_opened: list[OpenedHook] = field(default_factory=list)
     case_moved: list[MovedHook] = field(default_factory=list)
     case_reassigned: list[ReassignedHook] = field(default_factory=list)
+    business_moved: list[BusinessMovedHook] = field(default_factory=list)
 
     def add_panel(self, panel: Panel) -> None:
         self.panels.append(panel)

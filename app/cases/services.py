@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
-from app.cases import readmodel, registry, workflow
+from app.cases import registry, workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.cases.vocab import EventKind
 from app.extensions import db
@@ -80,11 +80,12 @@ def latest_case(business: Business) -> Case | None:
 def update_business(business: Business, values: dict[str, Any], actor: User) -> Case | None:
     """Save corrected business data; the changed fields are noted on its latest case's timeline.
 
-    A new municipality or trade moves the business's cases to their new cells of the read model."""
+    A new municipality or trade runs the business_moved hooks (the read models move its cases' cells)."""
     old_place = (business.municipality_id, business.trade_id)
     changed = fill_business(business, values)
     if {"municipality_id", "trade_id"} & set(changed):
-        readmodel.business_moved(business.id, *old_place, business.municipality_id, business.trade_id)
+        for hook in registry.current().business_moved:
+            hook(business, *old_place)
     case = latest_case(business)
     if case is not None and changed:
         add_event(case, EventKind.BUSINESS_EDITED, actor, fields=changed)

@@ -8,10 +8,11 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.checks import mails, public_views, services, views
+    from app.checks import figures, mails, public_views, services, views
 
     cases = registry.of(app)
     cases.guards["completed_check"] = services.has_completed_check
+    cases.business_moved.append(figures.on_business_moved)
     cases.add_panel(registry.Panel("checks/_case_panel.html", "checks-panel-heading",
                                    lambda case: services.checks_for_case(case.id), order=10))
     cases.event_labels.update({

@@ -58,3 +58,25 @@ class CaseCheckSummary(db.Model):
     t1_check_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
     t1_overall: Mapped[float | None]
     rechecks: Mapped[int] = mapped_column(default=0, server_default="0")  # completed re-checks after T0
+
+
+class ProgrammeCell(db.Model):
+    """The programme report's sums for the businesses of one trade group in one municipality, per dimension
+    (app.checks.figures keeps them whenever a case's T0/T1 summary or its business's place changes).
+
+    Under the dimension "overall": the number of cases with a T0 check (`cases`), their completed re-checks and
+    how many have a T1, beside the overall score's sums; under a questionnaire or "dma:<key>" dimension only the
+    sums of the T0 scores and of the changes T0→T1 (and their counts, which leave out missing scores)."""
+
+    __tablename__ = "programme_cells"
+
+    trade_group: Mapped[str] = mapped_column(String(80), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(60), primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")
+    rechecks: Mapped[int] = mapped_column(default=0, server_default="0")
+    rechecked: Mapped[int] = mapped_column(default=0, server_default="0")
+    t0_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    t0_n: Mapped[int] = mapped_column(default=0, server_default="0")
+    change_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    change_n: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -1,7 +1,8 @@
 """A completed check's scores as rows (check_scores) and each case's T0/T1 summary (case_check_summary), so that
 the programme report aggregates in SQL instead of loading every check's JSON scores.
 
-`record(check)` is called by services.complete in the same transaction; `rebuild(connection)` refills both tables
+`record(check)` is called by services.complete in the same transaction and passes the summary's change on to the
+programme report's sums (app.checks.figures); `rebuild(connection)` refills both tables
 from the checks (the migration that adds them, and `flask procheck rebuild-check-figures`).
 
 A case's T0 is its first completed check (by completion time, then id); its T1 the latest later re-check (kind t1)
@@ -13,6 +14,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from app.checks import figures
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_scores
 from app.checks.models import RECHECK, CaseCheckSummary, Check, CheckScore
@@ -70,6 +72,7 @@ def refresh(case_id: int) -> None:
     completed = [Completed(*row[1:]) for row in db.session.execute(_completed(Check.case_id == case_id))]
     values = summarise(case_id, completed)
     summary = db.session.get(CaseCheckSummary, case_id)
+    before = figures.contribution(figures.summary_values(summary))
     if values is None:
         if summary is not None:
             db.session.delete(summary)
@@ -79,6 +82,7 @@ def refresh(case_id: int) -> None:
         for name, value in values.items():
             setattr(summary, name, value)
     db.session.flush()
+    figures.summary_changed(case_id, before, figures.contribution(values))
 
 
 def _grouped(rows: Iterable[Any]) -> Iterable[tuple[int, list[Completed]]]:

@@ -1,28 +1,26 @@
 """The programme's measured impact for the team lead: checks (T0, T1), mean scores per dimension and the
 mean change T0→T1 over all re-checked businesses, by trade group and municipality, also in the EU DMA frame.
 
-Everything is aggregated in SQL over the per-case summary and the check scores as rows (app.checks.summary): three
-GROUP BY queries by trade group and municipality return a few rows per cell, whatever the number of checks; the
-figures of a filter, a trade group or a municipality add up their cells. A business's T0 is its first completed
-check; its T1 the latest later re-check of the same questionnaire version.
+Everything is read from the read model programme_cells (app.checks.figures: sums per trade group, municipality
+and dimension, kept on every completion): three GROUP BY queries over a few hundred rows, by trade group, by
+municipality and for the filter, whatever the number of checks. A business's T0 is its first completed check; its
+T1 the latest later re-check of the same questionnaire version.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
-from app.cases.models import Business, Case
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
-from app.checks.models import CaseCheckSummary, CheckScore
+from app.checks.figures import OVERALL, SUMS
+from app.checks.models import ProgrammeCell
 from app.checks.summary import DMA_PREFIX
 from app.extensions import db
 from app.reference.models import Municipality, Trade
-
-OVERALL = "overall"
 
 
 @dataclass
@@ -90,41 +88,23 @@ def _line(key: str, label: str, cells: list[Cell], dimension: str) -> Line:
                 n_t0, n_change)
 
 
-def _by_cell(query: Select) -> Select:
-    """Group a query over the summary by trade group and municipality (of the business, as it is now)."""
-    return (query.join(Case, Case.id == CaseCheckSummary.case_id).join(Business, Business.id == Case.business_id)
-            .join(Trade, Trade.id == Business.trade_id).group_by(Trade.group, Business.municipality_id))
-
-
-def _cells() -> dict[tuple[str, int], Cell]:
-    """Three aggregate queries: counts and overall scores; T0 scores per dimension; changes per dimension."""
-    summary = CaseCheckSummary
-    cells: dict[tuple[str, int], Cell] = defaultdict(Cell)
-    overall_change = summary.t1_overall - summary.t0_overall
-    for group, town, t0_checks, rechecks, rechecked, t0_sum, t0_n, change_sum, change_n in db.session.execute(
-        _by_cell(select(Trade.group, Business.municipality_id, func.count(), func.sum(summary.rechecks),
-                        func.count(summary.t1_check_id), func.sum(summary.t0_overall),
-                        func.count(summary.t0_overall), func.sum(overall_change), func.count(overall_change))
-                 .select_from(summary))
-    ):
-        cell = cells[group, town]
-        cell.t0_checks, cell.t1_checks, cell.rechecked = t0_checks, rechecks or 0, rechecked
-        cell.t0[OVERALL], cell.change[OVERALL] = (t0_sum or 0.0, t0_n), (change_sum or 0.0, change_n)
-    t0 = aliased(CheckScore)
-    for group, town, dimension, total, count in db.session.execute(
-        _by_cell(select(Trade.group, Business.municipality_id, t0.dimension, func.sum(t0.score), func.count(t0.score))
-                 .select_from(summary).join(t0, t0.check_id == summary.t0_check_id)).group_by(t0.dimension)
-    ):
-        cells[group, town].t0[dimension] = (total or 0.0, count)
-    t1 = aliased(CheckScore)
-    change = t1.score - t0.score
-    for group, town, dimension, total, count in db.session.execute(
-        _by_cell(select(Trade.group, Business.municipality_id, t0.dimension, func.sum(change), func.count(change))
-                 .select_from(summary).join(t0, t0.check_id == summary.t0_check_id)
-                 .join(t1, and_(t1.check_id == summary.t1_check_id, t1.dimension == t0.dimension)))
-        .group_by(t0.dimension)
-    ):
-        cells[group, town].change[dimension] = (total or 0.0, count)
+def _cells(by: list, group: str | None = None, municipality_id: int | None = None) -> dict[Any, Cell]:
+    """The programme's sums grouped by the given columns of programme_cells (and the dimension), filtered."""
+    pc = ProgrammeCell
+    query = select(*by, pc.dimension, *(func.sum(getattr(pc, name)) for name in SUMS)).group_by(*by, pc.dimension)
+    if group is not None:
+        query = query.where(pc.trade_group == group)
+    if municipality_id is not None:
+        query = query.where(pc.municipality_id == municipality_id)
+    cells: dict[Any, Cell] = defaultdict(Cell)
+    for row in db.session.execute(query):
+        key, dimension = tuple(row[:len(by)]), row[len(by)]
+        sums = dict(zip(SUMS, (value or 0 for value in row[len(by) + 1:]), strict=True))
+        cell = cells[key[0] if len(key) == 1 else key]
+        if dimension == OVERALL:
+            cell.t0_checks, cell.t1_checks, cell.rechecked = sums["cases"], sums["rechecks"], sums["rechecked"]
+        cell.t0[dimension] = (sums["t0_sum"], sums["t0_n"])
+        cell.change[dimension] = (sums["change_sum"], sums["change_n"])
     return cells
 
 
@@ -148,24 +128,20 @@ def figures_of(cells: list[Cell], dimensions: list[tuple[str, str]]) -> Figures:
 def programme(group: str | None = None, municipality_id: int | None = None) -> Programme:
     """All figures; `figures` for the businesses of one trade group and/or municipality when given (an unknown
     group or municipality filters nothing)."""
-    cells = _cells()
-    dimensions = _dimension_labels(cells.values())
     groups = list(db.session.scalars(select(Trade.group).distinct().order_by(Trade.group)))
     towns = [(row.id, row.name) for row in db.session.execute(select(Municipality.id, Municipality.name)
                                                               .order_by(Municipality.name))]
     group = group if group in groups else None
     municipality_id = municipality_id if municipality_id in dict(towns) else None
-    chosen = [cell for (cell_group, town), cell in cells.items() if (group is None or cell_group == group)
-              and (municipality_id is None or town == municipality_id)]
-    per_group: dict[str, list[Cell]] = defaultdict(list)
-    per_town: dict[int, list[Cell]] = defaultdict(list)
-    for (cell_group, town), cell in cells.items():
-        per_group[cell_group].append(cell)
-        per_town[town].append(cell)
+    per_group = _cells([ProgrammeCell.trade_group])
+    per_town = _cells([ProgrammeCell.municipality_id])
+    chosen = list(_cells([], group, municipality_id).values())
+    dimensions = _dimension_labels(per_group.values())
+    empty = Cell()
     return Programme(
         figures=figures_of(chosen, dimensions),
-        by_group=[Breakdown(name, name, figures_of(per_group[name], dimensions)) for name in groups],
-        by_municipality=[Breakdown(town_id, name, figures_of(per_town[town_id], dimensions))
+        by_group=[Breakdown(name, name, figures_of([per_group.get(name, empty)], dimensions)) for name in groups],
+        by_municipality=[Breakdown(town_id, name, figures_of([per_town.get(town_id, empty)], dimensions))
                          for town_id, name in towns],
         groups=groups,
         municipalities=towns,
