@@ -8,6 +8,7 @@ what the follow-up rules made for them is backdated and played forward too (app.
 import random
 import re
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from itertools import accumulate
 
 from sqlalchemy import select, update
@@ -114,6 +115,7 @@ def ensure_accounts() -> dict[str, User]:
     return existing
 
 
+@lru_cache(maxsize=65536)  # names repeat: the bulk seed asks for the same slugs again and again
 def _slug(text_: str) -> str:
     text_ = re.sub(r" (GmbH & Co\. KG|GmbH|e\.K\.)$", "", text_).lower()
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ó", "o")):
@@ -135,22 +137,24 @@ class _Region:
         # Cumulative weights: random.choices would add them up on every call (the same picks either way).
         self.trade_weights = list(accumulate(TRADE_WORDS.get(t.name, ("", 1))[1] for t in self.trades))
         self.town_weights = list(accumulate(POPULATION.get(t.name, 2) for t in self.towns))
+        # What a business needs of its trade and town, as plain tuples (the bulk seed makes a million).
+        self.trade_words = [(t.id, TRADE_WORDS.get(t.name, (t.name, 1))[0]) for t in self.trades]
+        self.town_codes = [(t.id, [p.code for p in t.postcodes], AREA_CODES.get(t.name, "0201")) for t in self.towns]
 
     def business(self, when: datetime) -> dict:
         rng = self.rng
-        trade = rng.choices(self.trades, cum_weights=self.trade_weights)[0]
-        town = rng.choices(self.towns, cum_weights=self.town_weights)[0]
+        trade_id, word = rng.choices(self.trade_words, cum_weights=self.trade_weights)[0]
+        town_id, postcodes, area_code = rng.choices(self.town_codes, cum_weights=self.town_weights)[0]
         surname, first = rng.choice(SURNAMES), rng.choice(FIRST_NAMES)
-        word = TRADE_WORDS.get(trade.name, (trade.name, 1))[0]
         name = rng.choice(NAME_PATTERNS).format(w=word, s=surname, f=first)
         consent = rng.random() < 0.45
         mail = (f"info@{_slug(name)[:40]}.example.org" if rng.random() < 0.6
                 else f"{_slug(first)}.{_slug(surname)}@example.com")
         return dict(
-            name=name, trade_id=trade.id, register_number=str(rng.randint(100000, 999999)),
-            street=f"{rng.choice(STREETS)} {rng.randint(1, 140)}", postcode=rng.choice(town.postcodes).code,
-            municipality_id=town.id, contact_name=f"{first} {surname}",
-            phone=f"{AREA_CODES.get(town.name, '0201')} 0{rng.randint(10000, 999999)}", email=mail,
+            name=name, trade_id=trade_id, register_number=str(rng.randint(100000, 999999)),
+            street=f"{rng.choice(STREETS)} {rng.randint(1, 140)}", postcode=rng.choice(postcodes),
+            municipality_id=town_id, contact_name=f"{first} {surname}",
+            phone=f"{area_code} 0{rng.randint(10000, 999999)}", email=mail,
             employees=max(1, int(rng.lognormvariate(1.8, 0.8))), email_consent=consent,
             consent_at=when if consent else None,
             consent_source=rng.choice(CONSENT_SOURCES) if consent else "", created_at=when,

@@ -317,6 +317,7 @@ class _Seeder:
 
     def chunk(self, start: int, stop: int) -> None:
         self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
+        self.serialised: dict[tuple, str] = {}
         for i in range(start, stop):
             self.case(i)
         for table, columns in COLUMNS.items():  # parents first: the order of COLUMNS
@@ -324,8 +325,13 @@ class _Seeder:
 
     def event(self, case_id: int, kind: str, actor: int | None, when: datetime, text_: str = "",
               source: str | None = None, target: str | None = None, **data: Any) -> None:
+        if kind in FEW_DATA:  # most entries carry one of a few data dicts: serialise each once
+            key = (kind, *data.items())
+            data_ = self.serialised.get(key) or self.serialised.setdefault(key, json.dumps(data))
+        else:
+            data_ = json.dumps(data)
         self.rows["case_events"].append((self.ids.take("case_events"), case_id, kind, actor, source, target, text_,
-                                         json.dumps(data), self.sink.stamp(when)))
+                                         data_, self.sink.stamp(when)))
 
     def case(self, i: int) -> None:
         rng, sink, ids, now = self.rng, self.sink, self.ids, self.now
@@ -535,6 +541,7 @@ class _Seeder:
                            count=cancelled_on_leaving)
 
 
+FEW_DATA = {"opened", "note", "moved"}
 STATES, STATE_WEIGHTS = list(BULK_STATES), list(accumulate(BULK_STATES.values()))
 SEQUENCED = ("businesses", "cases", "checks", "attendances", "referrals", "measures", "reminders", "outbox",
              "case_events", "workshops")
