@@ -52,7 +52,8 @@ def seed_reference() -> None:
 @click.option("--cases", type=int, default=None, help="Generate this many cases in bulk (benchmarks).")
 def seed_demo(cases: int | None) -> None:
     """Create the demo region, accounts and cases (idempotent)."""
-    from app.demo import seed_bulk, seed_demo_data
+    from app.demo import seed_demo_data
+    from app.demo_bulk import seed_bulk
 
     with unit_of_work():
         seed_reference_data()

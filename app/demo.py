@@ -1,20 +1,21 @@
-"""Demo data: accounts, ~200 businesses of the region and cases in every state; bulk cases for benchmarks.
+"""Demo data: accounts, ~200 businesses of the region and cases in every state (bulk cases: app.demo_bulk).
 
 The demo cases go through the real state machine (with the check, attendance, referral and
 measure each guard needs) and are then backdated, so their timelines look like ten months of work;
 what the follow-up rules made for them is backdated and played forward too (app.demo_followups).
-The bulk cases bypass the ORM on purpose: they only have to be many, fast.
 """
 
 import random
 import re
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from itertools import accumulate
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.cases import measures, readmodel, workflow
+from app.cases import measures, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import add_event
 from app.cases.vocab import MeasureStatus
@@ -114,6 +115,7 @@ def ensure_accounts() -> dict[str, User]:
     return existing
 
 
+@lru_cache(maxsize=65536)  # names repeat: the bulk seed asks for the same slugs again and again
 def _slug(text_: str) -> str:
     text_ = re.sub(r" (GmbH & Co\. KG|GmbH|e\.K\.)$", "", text_).lower()
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ó", "o")):
@@ -132,24 +134,27 @@ class _Region:
             raise RuntimeError("Reference data is missing: run `flask procheck seed-reference` first.")
         known = [t for t in trades if t.name in TRADE_WORDS]
         self.trades = known or trades  # another chamber's trade list: fall back to the plain trade names
-        self.trade_weights = [TRADE_WORDS.get(t.name, ("", 1))[1] for t in self.trades]
-        self.town_weights = [POPULATION.get(t.name, 2) for t in self.towns]
+        # Cumulative weights: random.choices would add them up on every call (the same picks either way).
+        self.trade_weights = list(accumulate(TRADE_WORDS.get(t.name, ("", 1))[1] for t in self.trades))
+        self.town_weights = list(accumulate(POPULATION.get(t.name, 2) for t in self.towns))
+        # What a business needs of its trade and town, as plain tuples (the bulk seed makes a million).
+        self.trade_words = [(t.id, TRADE_WORDS.get(t.name, (t.name, 1))[0]) for t in self.trades]
+        self.town_codes = [(t.id, [p.code for p in t.postcodes], AREA_CODES.get(t.name, "0201")) for t in self.towns]
 
     def business(self, when: datetime) -> dict:
         rng = self.rng
-        trade = rng.choices(self.trades, self.trade_weights)[0]
-        town = rng.choices(self.towns, self.town_weights)[0]
+        trade_id, word = rng.choices(self.trade_words, cum_weights=self.trade_weights)[0]
+        town_id, postcodes, area_code = rng.choices(self.town_codes, cum_weights=self.town_weights)[0]
         surname, first = rng.choice(SURNAMES), rng.choice(FIRST_NAMES)
-        word = TRADE_WORDS.get(trade.name, (trade.name, 1))[0]
         name = rng.choice(NAME_PATTERNS).format(w=word, s=surname, f=first)
         consent = rng.random() < 0.45
         mail = (f"info@{_slug(name)[:40]}.example.org" if rng.random() < 0.6
                 else f"{_slug(first)}.{_slug(surname)}@example.com")
         return dict(
-            name=name, trade_id=trade.id, register_number=str(rng.randint(100000, 999999)),
-            street=f"{rng.choice(STREETS)} {rng.randint(1, 140)}", postcode=rng.choice(town.postcodes).code,
-            municipality_id=town.id, contact_name=f"{first} {surname}",
-            phone=f"{AREA_CODES.get(town.name, '0201')} 0{rng.randint(10000, 999999)}", email=mail,
+            name=name, trade_id=trade_id, register_number=str(rng.randint(100000, 999999)),
+            street=f"{rng.choice(STREETS)} {rng.randint(1, 140)}", postcode=rng.choice(postcodes),
+            municipality_id=town_id, contact_name=f"{first} {surname}",
+            phone=f"{area_code} 0{rng.randint(10000, 999999)}", email=mail,
             employees=max(1, int(rng.lognormvariate(1.8, 0.8))), email_consent=consent,
             consent_at=when if consent else None,
             consent_source=rng.choice(CONSENT_SOURCES) if consent else "", created_at=when,
@@ -310,56 +315,3 @@ class _CaseBuilder:
 
     def _reopen(self, case: Case, owner: User, when: datetime) -> None:
         self._move(case, workflow.INITIAL, owner, when, "Betrieb hat sich wieder gemeldet und möchte den Check machen.")
-
-
-BULK_STATES = {"contacted": 35, "check_done": 20, "workshop_attended": 10, "referred": 12, "implemented": 13,
-               "withdrawn": 10}
-BULK_NOTES = ("Erstgespräch am Telefon, Interesse am Check.", "Rückruf vereinbart.", "Infomaterial per E-Mail.")
-
-
-def seed_bulk(n: int, chunk_size: int = 5000) -> int:
-    """Insert n businesses, each with a case and a few timeline events, by Core executemany (benchmarks).
-
-    Bypasses the ORM and so the state machine: the states are valid, the records behind them are not made.
-    """
-    owners = [u.id for u in ensure_accounts().values() if u.role == "scout"]
-    rng = random.Random(42)
-    region = _Region(rng)
-    first_business = (db.session.scalar(select(func.max(Business.id))) or 0) + 1
-    first_case = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
-    states, weights = list(BULK_STATES), list(BULK_STATES.values())
-    now = utcnow()
-    for start in range(0, n, chunk_size):
-        businesses, cases, events = [], [], []
-        for i in range(start, min(n, start + chunk_size)):
-            # Opened over the last 300 days in id order, so "newest first" by id is also by date.
-            opened = now - timedelta(days=300 * (1 - i / n) + rng.random())
-            changed = opened + (now - opened) * rng.random()
-            state, owner, case_id = rng.choices(states, weights)[0], owners[i % len(owners)], first_case + i
-            businesses.append({**region.business(opened), "id": first_business + i})
-            due = now + timedelta(days=rng.uniform(-20, 30)) if state != "withdrawn" and rng.random() < 0.6 else None
-            cases.append(dict(id=case_id, business_id=first_business + i, owner_id=owner, state=state,
-                              opened_at=opened, state_changed_at=changed, next_due_at=due, version=1,
-                              closed_at=changed if state == "withdrawn" else None))
-            events.append(_event(case_id, "opened", owner, None, "contacted", "", opened))
-            if rng.random() < 0.5:
-                events.append(_event(case_id, "note", owner, None, None, rng.choice(BULK_NOTES),
-                                     opened + timedelta(hours=1), channel="call"))
-            if state != "contacted":
-                source = "contacted" if state == "withdrawn" else workflow.ORDER[workflow.ORDER.index(state) - 1]
-                events.append(_event(case_id, "moved", owner, source, state, "", changed, move="forward"))
-        db.session.execute(insert(Business.__table__), businesses)
-        workflow.insert_in_bulk(cases)
-        db.session.execute(insert(CaseEvent.__table__), events)
-    if db.session.get_bind().dialect.name == "postgresql":  # explicit ids leave the sequences behind
-        for table in ("businesses", "cases"):
-            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT max(id) FROM {table}))"))
-    readmodel.rebuild()  # the bulk insert bypassed the case hooks
-    return n
-
-
-def _event(case_id: int, kind: str, actor: int, source: str | None, target: str | None, text_: str,
-           when: datetime, **data) -> dict:
-    return dict(case_id=case_id, kind=kind, actor_id=actor, from_state=source, to_state=target, text=text_,
-                data=data, created_at=when)

@@ -29,7 +29,7 @@ from app.auth import sessions
 from app.auth.models import User
 from app.cases.models import Case
 from app.cli import seed_reference_data
-from app.demo import seed_bulk
+from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.transactions import unit_of_work
 from bench import temporary_database

@@ -6,17 +6,20 @@ from datetime import datetime, time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, make_url, select
+from sqlalchemy import delete, func, make_url, select, text
 
 from app import create_app
 from app.auth.models import User
 from app.auth.passwords import verify_password
-from app.cases import workflow
+from app.cases import readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import open_business_case
+from app.checks import questionnaire as qn
+from app.checks import summary
 from app.checks.answers import implementation, relevance
-from app.checks.models import Check
-from app.demo import DEMO_PASSWORD, seed_bulk, seed_demo_data
+from app.checks.models import CaseCheckSummary, Check, CheckScore
+from app.demo import DEMO_PASSWORD, seed_demo_data
+from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.partners.models import Referral
 from app.scheduling.calendar import add_business_days
@@ -190,3 +193,68 @@ def test_seed_bulk_creates_the_cases_asked_for(app, users):
                     municipality_id=template.municipality_id)
     case = open_business_case(copy, users["scout"], users["scout"])
     assert (copy.id, case.id) == (top_business + 1, top_case + 1)
+    # ... and for every other table the seed wrote explicit ids into.
+    if db.session.get_bind().dialect.name == "postgresql":
+        for model in (Check, Attendance, Referral, Measure, Reminder, OutboxMessage, CaseEvent, Workshop):
+            top = db.session.scalar(select(func.max(model.id)))
+            table = model.__tablename__
+            assert db.session.scalar(text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")) > top
+
+
+def _rows(query) -> list[tuple]:
+    return sorted(tuple(row) for row in db.session.execute(query))
+
+
+@pytest.mark.postgres
+def test_seed_bulk_gives_every_case_the_records_its_state_implies(app, users):
+    seed_bulk(300)
+    db.session.expire_all()
+    cases = db.session.execute(select(Case.id, Case.state, Case.owner_id, Case.next_due_at)).all()
+    completed = set(db.session.scalars(select(Check.case_id).where(Check.status == "completed", Check.kind == "t0")))
+    rechecked = set(db.session.scalars(select(Check.case_id).where(Check.status == "completed", Check.kind == "t1")))
+    attended = set(db.session.scalars(select(Attendance.case_id)))
+    referred = set(db.session.scalars(select(Referral.case_id)))
+    implemented = set(db.session.scalars(select(Measure.case_id).where(Measure.status == "implemented")))
+    later = set(workflow.ORDER[1:])
+    by_state = {state: {c for c, s, _o, _d in cases if s == state} for state in workflow.STATES}
+    assert all(by_state.values())
+    assert by_state["contacted"].isdisjoint(completed | attended | referred | implemented)
+    assert {c for c, s, _o, _d in cases if s in later} <= completed
+    assert by_state["workshop_attended"] <= attended
+    assert by_state["referred"] <= referred
+    assert by_state["implemented"] <= implemented and by_state["implemented"] & rechecked
+    assert rechecked <= by_state["implemented"]
+    assert by_state["withdrawn"] & completed and by_state["withdrawn"] - completed  # a share withdrew after the check
+    # Scores: every completed check has scores for each dimension of the current questionnaire.
+    q = qn.load()
+    for scores, overall, version in db.session.execute(select(Check.scores, Check.overall_score,
+                                                              Check.questionnaire_version)):
+        assert version == q.version and set(scores) == {d.key for d in q.dimensions}
+        assert 0 <= overall <= 100
+    # The read models: the T0/T1 summary and score rows as the app rebuilds them, the pipeline counts.
+    seeded = (_rows(select(CaseCheckSummary.__table__)), _rows(select(CheckScore.__table__)))
+    assert len(seeded[0]) == len(completed)
+    summary.rebuild(db.session.connection())
+    assert (_rows(select(CaseCheckSummary.__table__)), _rows(select(CheckScore.__table__))) == seeded
+    assert readmodel.snapshot() == {(o, m, g, s): n for o, m, g, s, n in
+                                    db.session.execute(readmodel.from_base_tables())}
+    # Open reminders: owned by the case owner, and next_due_at is the earliest of them.
+    due = dict(db.session.execute(select(Reminder.case_id, func.min(Reminder.due_at))
+                                  .where(Reminder.state == "open").group_by(Reminder.case_id)).all())
+    assert due
+    for case_id, state, _owner, next_due in cases:
+        assert next_due == due.get(case_id)
+        assert state != "withdrawn" or next_due is None
+    assert not db.session.scalar(select(func.count()).select_from(Reminder).join(Case, Case.id == Reminder.case_id)
+                                 .where(Reminder.assignee_id != Case.owner_id))
+    # The outbox: a mix of statuses; what was sent has its text.
+    statuses = dict(db.session.execute(select(OutboxMessage.status, func.count())
+                                       .group_by(OutboxMessage.status)).all())
+    assert statuses.get("sent", 0) > statuses.get("pending", 0) > 0 and statuses.get("cancelled")
+    assert not db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status == "sent", (OutboxMessage.subject == "") | (OutboxMessage.body_text == "")))
+    # The timeline has an entry for each record.
+    for kind, model in (("check_completed", Check), ("workshop_attended", Attendance), ("referral", Referral),
+                        ("measure_recorded", Measure)):
+        events = db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == kind))
+        assert events == db.session.scalar(select(func.count()).select_from(model))

@@ -7,6 +7,7 @@ needs a reason and whether it closes the case. Every move has the same effects: 
 timestamps, a timeline event, and the registered `case_moved` hooks (follow-up rules).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -225,12 +226,13 @@ def move(
     return entry
 
 
-def insert_in_bulk(rows: list[dict]) -> None:
-    """Insert many cases at once (benchmark seeding); each row's state must be a known one."""
-    unknown = {row["state"] for row in rows} - set(STATES)
+def known_states(states: Iterable[str]) -> list[str]:
+    """The states a bulk seed writes directly into cases (bypassing move()), refused unless all are known."""
+    states = list(states)
+    unknown = set(states) - set(STATES)
     if unknown:
         raise StateChangeRefused(f"unknown states {sorted(unknown)}")
-    db.session.execute(Case.__table__.insert().execution_options(workflow_bulk=True), rows)
+    return states
 
 
 @event.listens_for(Session, "before_flush")
@@ -263,7 +265,7 @@ def _refuse_bulk_state_changes(orm_execute_state) -> None:
     if not (orm_execute_state.is_update or orm_execute_state.is_insert):
         return
     table = getattr(orm_execute_state.statement, "table", None)
-    if getattr(table, "name", None) != Case.__tablename__ or orm_execute_state.execution_options.get("workflow_bulk"):
+    if getattr(table, "name", None) != Case.__tablename__:
         return
     if _statement_keys(orm_execute_state) & {"state", "_state"}:
         raise StateChangeRefused("a case's state changes only through app.cases.workflow.move()")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.cases import readmodel, registry, services, workflow
 from app.cases.models import Business, Case, CaseCount
-from app.demo import seed_bulk
+from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.reference.models import Municipality, Trade
 from app.transactions import unit_of_work

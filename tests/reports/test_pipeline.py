@@ -8,7 +8,7 @@ from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.cases.services import open_business_case
 from app.checks.models import Check
-from app.demo import seed_bulk
+from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.reference.models import Municipality, Trade
 
