@@ -58,7 +58,9 @@ TIMEOUT = 10.0
 # gthread over sync: at 100k on the same 2 CPUs it answered 30% more requests (13.7 vs 10.3 per s) at the same
 # worker CPU per request, as a worker's threads overlap one request's database wait with another's rendering;
 # it also keeps connections alive. 4 x 4 threads need 16 PostgreSQL connections.
-GUNICORN = "--workers 4 --worker-class gthread --threads 4 --timeout 60"
+# GUNICORN_CMD_ARGS comes after the defaults, so its options win.
+GUNICORN = " ".join(["--workers 4 --worker-class gthread --threads 4 --timeout 60",
+                     os.environ.get("GUNICORN_CMD_ARGS", "")]).strip()
 
 # (label, weight, path) per role; "{case}" is one of the client's cases, "{page}" a caseload page 1-5.
 MIX = {
@@ -117,7 +119,7 @@ def gunicorn(url: str, secret_key: str, log: Path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "PROCHECK_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": secret_key,
-           "SCHEDULER_IN_PROCESS": "0", "GUNICORN_CMD_ARGS": f"{GUNICORN} {os.environ.get('GUNICORN_CMD_ARGS', '')}"}
+           "SCHEDULER_IN_PROCESS": "0", "GUNICORN_CMD_ARGS": GUNICORN}
     env.pop("FLASK_DEBUG", None)
     with log.open("w") as output:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
@@ -135,6 +137,8 @@ def gunicorn(url: str, secret_key: str, log: Path):
                     break
             except OSError:
                 pass
+            finally:
+                connection.close()
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn does not answer after 60 s, see {log}")
             time.sleep(0.3)
@@ -244,10 +248,9 @@ def main() -> None:
                          SECRET_KEY=secret_key)
         cases = prepare(app)
         clients = sign_in(app)
-        options = f"{GUNICORN} {os.environ.get('GUNICORN_CMD_ARGS', '')}".strip()
         try:
             with gunicorn(url, secret_key, RESULTS.with_name("load-gunicorn.log")) as (port, master):
-                print(f"{len(clients)} clients for {SECONDS:.0f} s against gunicorn {options} on port {port}, "
+                print(f"{len(clients)} clients for {SECONDS:.0f} s against gunicorn {GUNICORN} on port {port}, "
                       f"{cases:,} cases", flush=True)
                 requests, wall, cost = load(port, master, clients)
         finally:
@@ -260,7 +263,7 @@ def main() -> None:
     worst = [outcome for _, _, outcome in requests if outcome not in ("ok", "timeout")]
     notes = (f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs shared by clients, gunicorn and PostgreSQL. "
              f"{len(clients)} clients ({sum(c[0] == 'lead' for c in clients)} as the lead) for {wall:.0f} s "
-             f"against gunicorn `{options}` on PostgreSQL with {cases:,} cases. CPUs used: client "
+             f"against gunicorn `{GUNICORN}` on PostgreSQL with {cases:,} cases. CPUs used: client "
              f"{cost['client']:.2f}, gunicorn workers {cost['workers']:.2f} "
              f"({cost['workers'] * wall / len(requests) * 1000:.0f} ms per request); the machine was "
              f"{cost['machine']:.0%} busy (other processes included). Worker RSS after the run: "
