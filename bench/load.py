@@ -55,9 +55,10 @@ CASES = int(os.environ.get("BENCH_LOAD_CASES", "1000000"))
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 TIMEOUT = 10.0
-# gthread over sync: at 100k on the same 2 CPUs it answered 30% more requests (13.7 vs 10.3 per s) at the same
-# worker CPU per request, as a worker's threads overlap one request's database wait with another's rendering;
-# it also keeps connections alive. 4 x 4 threads need 16 PostgreSQL connections.
+# gthread over sync: on the same 2 shared CPUs it answered more requests per second of worker CPU (at 1M 39 vs
+# 34; at 100k 13.7 vs 10.3 requests per s at the same CPU per request), as a worker's threads overlap one
+# request's database wait with another's rendering; it also keeps connections alive. 4 x 4 threads need 16
+# PostgreSQL connections.
 # GUNICORN_CMD_ARGS comes after the defaults, so its options win.
 GUNICORN = " ".join(["--workers 4 --worker-class gthread --threads 4 --timeout 60",
                      os.environ.get("GUNICORN_CMD_ARGS", "")]).strip()
