@@ -14,9 +14,10 @@ BENCH_LOAD_CLIENTS threads (default 50, a fifth of them the lead, the others sco
 BENCH_LOAD_SECONDS (default 60) over a weighted mix of the caseload (pages 1-5), their case pages, /today and,
 for the lead, /pipeline and /programme, on keep-alive http.client connections with a 10 s timeout. An error is
 a status other than 200 or a failed connection; a timeout is no answer within 10 s. Percentiles are over every
-request, timeouts included. Clients do not pause between requests, so the median latency is about clients /
-throughput: p95 under 1 s for 50 clients takes over 50 requests per second. The table goes to stdout and to
-bench-results/load.md, gunicorn's log to bench-results/load-gunicorn.log.
+request, timeouts included. By default clients do not pause between requests, so the median latency is about
+clients / throughput: p95 under 1 s for 50 clients takes over 50 requests per second. BENCH_LOAD_THINK=<seconds>
+lets each client pause that long on average after each answer, as a person reading the page. The table goes
+to stdout and to bench-results/load.md, gunicorn's log to bench-results/load-gunicorn.log.
 """
 
 import http.client
@@ -43,7 +44,7 @@ from app.auth import sessions
 from app.auth.models import User
 from app.cases.models import Case
 from app.cli import seed_reference_data
-from app.demo import seed_bulk
+from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.transactions import unit_of_work
 from bench import temporary_database
@@ -55,6 +56,9 @@ CASES = int(os.environ.get("BENCH_LOAD_CASES", "1000000"))
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 TIMEOUT = 10.0
+# BENCH_LOAD_THINK: a client's mean pause between two requests in seconds (exponentially distributed, as a person
+# reading the page); 0 (default) is the stress case where every client fires its next request at once.
+THINK = float(os.environ.get("BENCH_LOAD_THINK", "0"))
 # gthread over sync: on the same 2 shared CPUs it answered more requests per second of worker CPU (at 1M 39 vs
 # 34; at 100k 13.7 vs 10.3 requests per s at the same CPU per request), as a worker's threads overlap one
 # request's database wait with another's rendering; it also keeps connections alive. 4 x 4 threads need 16
@@ -176,6 +180,8 @@ def client(port: int, role: str, cookie: str, cases: list[int], seed: int, until
             connection.close()
         elapsed = time.perf_counter() - start
         out.append((labels[index], elapsed, "timeout" if elapsed > TIMEOUT else outcome))
+        if THINK:
+            time.sleep(max(0.0, min(rng.expovariate(1 / THINK), until - time.monotonic())))
 
 
 def _cpu_busy() -> tuple[int, int]:
