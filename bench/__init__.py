@@ -4,6 +4,25 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+KEPT = Path(__file__).resolve().parent.parent / "bench-results" / "db"
+
+
+@contextmanager
+def kept_database(backend: str, server: str | None, name: str) -> Iterator[str]:
+    """A database kept between runs (BENCH_KEEP=1): bench-results/db/<name>.db, or <name> on the server."""
+    if backend == "sqlite":
+        KEPT.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{KEPT / name}.db"
+        return
+    import psycopg
+
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{plain.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
 
 
 @contextmanager

@@ -3,7 +3,8 @@ SQL beside the caseload, case page and pipeline.
 
 `make bench` runs it on a fresh SQLite database per size; with BENCH_DATABASE_URL set to a
 PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test) it also runs there, in a
-database created for the run and dropped afterwards. The table goes to stdout and to
+database created for the run and dropped afterwards (BENCH_KEEP=1 keeps the seeded databases for the next run;
+BENCH_BACKENDS=postgresql runs one backend). The table goes to stdout and to
 bench-results/pages.md. "bare" is the page's queries run directly (no HTTP, no rendering), so
 page/bare shows what the view, templates and request handling add on top of the database.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app import create_app
 from app.auth import sessions
@@ -32,10 +33,12 @@ from app.cli import seed_reference_data
 from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.transactions import unit_of_work
-from bench import temporary_database
+from bench import kept_database, temporary_database
 
 # BENCH_SIZES=10000,100000,1000000 for the national scale (seeding 1M takes minutes).
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+# BENCH_KEEP=1 keeps the seeded databases (bench-results/db/, procheck_bench_<n> on the server) for the next run.
+KEEP = os.environ.get("BENCH_KEEP") == "1"
 RUNS, WARMUPS = 30, 3
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results" / "pages.md"
 
@@ -146,12 +149,15 @@ def run_size(backend: str, url: str, n: int) -> list[dict]:
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_PROCESS=False)
     with app.app_context():
         upgrade()
-        with unit_of_work():
-            seed_reference_data()
-        start = time.perf_counter()
-        with unit_of_work():
-            seed_bulk(n)
-        print(f"{backend}, {n:,} cases: seeded in {time.perf_counter() - start:.1f} s", flush=True)
+        if db.session.scalar(select(func.count()).select_from(Case)) >= n:  # a kept database, seeded before
+            print(f"{backend}, {n:,} cases: kept from an earlier run", flush=True)
+        else:
+            with unit_of_work():
+                seed_reference_data()
+            start = time.perf_counter()
+            with unit_of_work():
+                seed_bulk(n)
+            print(f"{backend}, {n:,} cases: seeded in {time.perf_counter() - start:.1f} s", flush=True)
         if backend == "postgresql":  # what autovacuum would soon do; without it the planner guesses
             with unit_of_work():
                 db.session.execute(text("ANALYZE"))
@@ -182,10 +188,14 @@ def main() -> None:
     backends = [("sqlite", None)]
     if server := os.environ.get("BENCH_DATABASE_URL"):
         backends.append(("postgresql", server))
+    if only := os.environ.get("BENCH_BACKENDS"):  # e.g. "postgresql" to run one of them
+        backends = [backend for backend in backends if backend[0] in only.split(",")]
     rows = []
     for backend, server in backends:
         for n in SIZES:
-            with temporary_database(backend, server, "procheck-bench") as url:
+            database = (kept_database(backend, server, f"procheck_bench_{n}") if KEEP
+                        else temporary_database(backend, server, "procheck-bench"))
+            with database as url:
                 rows.extend(run_size(backend, url, n))
     table = _table(rows)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
