@@ -31,18 +31,17 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
     searching = bool(search.strip())
     if searching:
         found = search_index.resolve(db.session, search)
+        counted = search_index.counted(db.session, found, query, SEARCH_COUNT_CAP + 1)
         if not found.narrow:
             query = query.join(Case.business).options(contains_eager(Case.business))
-        counted = query.where(search_index.cases_filter(db.session, found))
-        query = query.where(search_index.cases_filter(db.session, found, walk=True))
+        query = query.where(search_index.cases_filter(db.session, found))
     query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.id)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False)
     result.capped = False
     if searching:
-        found = db.session.scalar(select(func.count()).select_from(
-            counted.with_only_columns(Case.id).limit(SEARCH_COUNT_CAP + 1).subquery()))
-        result.capped = found > SEARCH_COUNT_CAP
-        result.total = min(found, SEARCH_COUNT_CAP + 1)
+        hits = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+        result.capped = hits > SEARCH_COUNT_CAP
+        result.total = min(hits, SEARCH_COUNT_CAP + 1)
     else:
         counts = counts_by_state(owner_id) if counts is None else counts
         result.total = counts.get(state, 0) if state else sum(counts.values())

@@ -3,25 +3,27 @@
 A term finds a case when it occurs (case-insensitively, % and _ literal) in the business's name, its
 municipality's name or its trade's name. The term is resolved in three steps:
 
-1. Municipalities and trades are small tables: their matching ids are found in Python (str.casefold, so
+1. Municipalities and trades are small tables: their matching ids are found in Python (str.lower, so
    "münster" finds "Münster" on both databases), and become `municipality_id IN (...)`/`trade_id IN (...)`.
 2. Business names are searched through an index: on SQLite the FTS5 table `businesses_fts` (trigram
-   tokenizer, kept in step with businesses.name by triggers, see the migration b3d4e5f6a7b8), on PostgreSQL
-   the pg_trgm GIN index `ix_businesses_name_trgm`, which serves `name ILIKE '%term%'`. A term shorter than
-   three characters has no trigram: it falls back to a plain LIKE over businesses.
+   tokenizer, kept in step with businesses.name by triggers, see the migration b3d4e5f6a7b8) queried as
+   one phrase with MATCH (Unicode case folding; its LIKE would fold ASCII only), on PostgreSQL the pg_trgm
+   GIN index `ix_businesses_name_trgm`, which serves `name ILIKE '%term%'`. A term shorter than three
+   characters has no trigram: it is compared row by row (and stops at the limit).
 3. Each of the three sources is read up to FEW + 1 businesses. When none has more than FEW, the search is
    "narrow": the cases are fetched by `business_id IN (those ids)` (ix_cases_business_id) and the few rows
-   sorted. Otherwise it is "broad" (a trade, a municipality, a common name): the caseload's order index is
-   walked and every case's business probed (municipality or trade id, or the name condition), which stops
-   after a page, because at least FEW businesses in every million match.
+   sorted. Otherwise it is "broad" (a trade, a municipality, a common name): the page walks the caseload's
+   order index and probes every case's business (municipality or trade id, the name ids, or the name
+   compared row by row), which stops after the page because matches are dense; the capped count reads
+   the matching businesses from their indexes instead (see `counted`).
 
-`cases_filter()` returns what `app.cases.queries.caseload` adds to its query; the order and the capped
-count stay there.
+`cases_filter()` is what `app.cases.queries.caseload` adds to the page's query and `counted()` the capped
+count's query; the order and the cap stay there.
 """
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, column, false, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Select, column, false, func, literal_column, not_, or_, select, table, union_all
 from sqlalchemy.orm import Session
 
 from app.cases.models import Business, Case
@@ -69,32 +71,39 @@ class Resolved:
 
 
 def _ids_matching(session: Session, model, needle: str) -> list[int]:
-    """Ids of the small table's rows whose name contains the needle (casefolded), in Python."""
-    return [row.id for row in session.execute(select(model.id, model.name)) if needle in row.name.casefold()]
+    """Ids of the small table's rows whose name contains the needle (lowercased), in Python."""
+    return [row.id for row in session.execute(select(model.id, model.name)) if needle in row.name.lower()]
 
 
-def name_condition(session: Session, term: str, business_id=Business.id) -> ColumnElement[bool]:
-    """The business-name condition for one row (the broad search probes it per case)."""
-    if session.get_bind().dialect.name == "sqlite" and len(term) >= TRIGRAM:
-        return business_id.in_(
-            select(businesses_fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(fts_phrase(term))))
-    return Business.name.ilike(like_pattern(term), escape="\\")
+def name_condition(session: Session, term: str, business_name=Business.name) -> ColumnElement[bool]:
+    """The business-name condition probed per row (no index): the broad search's walk, short terms.
+
+    PostgreSQL: ILIKE (Unicode case folding under the database's ctype; the trigram index serves it where
+    the planner wants). SQLite: instr(unicode_lower(name), lower(term)), because SQLite's LIKE folds ASCII
+    only and the FTS5 trigram tokenizer folds Unicode; unicode_lower is registered on every connection.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return func.instr(func.unicode_lower(business_name), term.lower()) > 0
+    return business_name.ilike(like_pattern(term), escape="\\")
+
+
+def _fts_match(term: str) -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH")(fts_phrase(term))
 
 
 def _names(session: Session, term: str, limit: int) -> list[int]:
     """Up to `limit` businesses whose name contains the term, read from the name index."""
     if session.get_bind().dialect.name == "sqlite" and len(term) >= TRIGRAM:
-        query = select(businesses_fts.c.rowid).where(
-            literal_column(FTS_TABLE).op("MATCH")(fts_phrase(term)))
+        query = select(businesses_fts.c.rowid).where(_fts_match(term))
     else:  # PostgreSQL's ILIKE uses the trigram index; a short term scans (and stops at the limit)
-        query = select(Business.id).where(Business.name.ilike(like_pattern(term), escape="\\"))
+        query = select(Business.id).where(name_condition(session, term))
     return list(session.scalars(query.limit(limit)))
 
 
 def resolve(session: Session, term: str) -> Resolved:
     """Municipality and trade ids, and (when narrow) every matching business id, each source capped."""
     found = Resolved(term=term.strip())
-    needle = found.term.casefold()
+    needle = found.term.lower()
     found.municipality_ids = _ids_matching(session, Municipality, needle)
     found.trade_ids = _ids_matching(session, Trade, needle)
     names = _names(session, found.term, FEW + 1)
@@ -113,25 +122,41 @@ def resolve(session: Session, term: str) -> Resolved:
     return found
 
 
-def cases_filter(session: Session, found: Resolved, walk: bool = False) -> ColumnElement[bool]:
-    """The condition on cases (joined to their business when broad) that the search adds.
+def cases_filter(session: Session, found: Resolved) -> ColumnElement[bool]:
+    """The condition the page's query adds (joined to the business when broad).
 
-    walk=True (the page of a broad search) writes the business columns as `column + 0`: no index can serve
-    them, so both planners walk the caseload's order index and probe each case's business, which stops after
-    the page. walk=False (the capped count) leaves them indexable: SQLite's MULTI-INDEX OR and PostgreSQL's
-    BitmapOr read the matching businesses from their indexes and stop at the cap.
+    Broad: the business columns are written as `column + 0`, so that no index can serve them and both
+    planners walk the caseload's order index, probing each case's business; the walk stops after the page.
     """
     if found.narrow:
-        if not found.business_ids:
-            return false()
-        return Case.business_id.in_(sorted(found.business_ids))
-
-    def probe(column_):
-        return column_ + 0 if walk else column_
-
+        return Case.business_id.in_(sorted(found.business_ids)) if found.business_ids else false()
     if found.names_many:
-        by_name = name_condition(session, found.term, probe(Business.id))
+        by_name = name_condition(session, found.term)
     else:
-        by_name = probe(Business.id).in_(found.name_ids) if found.name_ids else false()
-    return or_(probe(Business.municipality_id).in_(found.municipality_ids),
-               probe(Business.trade_id).in_(found.trade_ids), by_name)
+        by_name = (Business.id + 0).in_(found.name_ids) if found.name_ids else false()
+    return or_((Business.municipality_id + 0).in_(found.municipality_ids),
+               (Business.trade_id + 0).in_(found.trade_ids), by_name)
+
+
+def counted(session: Session, found: Resolved, cases: Select, limit: int) -> Select:
+    """The ids (at most `limit`) the capped count reads; `cases` is the page's query before the search.
+
+    Narrow: by business_id. Broad: the matching businesses are read from their indexes (municipality,
+    trade; SQLite's MULTI-INDEX OR, PostgreSQL's BitmapOr or a merge join) and, when many match by name,
+    a second branch streams the name index (FTS5 in rowid order; pg_trgm) for the businesses the first
+    branch did not count. UNION ALL under the LIMIT stops as soon as the cap is reached.
+    """
+    if found.narrow:
+        return cases.where(cases_filter(session, found)).with_only_columns(Case.id).limit(limit)
+    cases = cases.join(Case.business)
+    places = or_(Business.municipality_id.in_(found.municipality_ids), Business.trade_id.in_(found.trade_ids))
+    if not found.names_many:
+        by_name = Business.id.in_(found.name_ids) if found.name_ids else false()
+        return cases.where(or_(places, by_name)).with_only_columns(Case.id).limit(limit)
+    if session.get_bind().dialect.name == "sqlite" and len(found.term) >= TRIGRAM:
+        named = cases.join(businesses_fts, businesses_fts.c.rowid == Business.id).where(_fts_match(found.term))
+    else:
+        named = cases.where(name_condition(session, found.term))
+    both = union_all(cases.where(places).with_only_columns(Case.id),
+                     named.where(not_(places)).with_only_columns(Case.id)).subquery()
+    return select(both.c.id).limit(limit)
