@@ -7,14 +7,14 @@ which serves `name ILIKE '%term%'`. Neither is described by the models (app.case
 keeps them out of the autogenerate comparison).
 
 Revision ID: b3d4e5f6a7b8
-Revises: a7c8d9e0f1b2
+Revises: b1c2d3e4f5a6
 Create Date: 2026-12-04 09:00:00
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3d4e5f6a7b8'
-down_revision = 'a7c8d9e0f1b2'
+down_revision = 'b1c2d3e4f5a6'
 branch_labels = None
 depends_on = None
 
