@@ -1,7 +1,7 @@
 """Read-side queries for the caseload and the case page: joins and aggregates, never a query per row."""
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
 
 from app.cases import readmodel
 from app.cases import search as search_index
@@ -9,6 +9,26 @@ from app.cases.models import Case, CaseEvent
 from app.extensions import db
 
 SEARCH_COUNT_CAP = 1000  # a search counts this far and then says "more than 1,000"
+
+
+class IdsFirstPagination(SelectPagination):
+    """A page of cases found in two steps: the page's ids through the order's index alone (an index-only scan
+    that skips OFFSET rows without touching the table), then only those cases with their business, trade,
+    municipality and owner. A deep page of one big list cost one random table read per skipped row."""
+
+    def _query_items(self) -> list[Case]:
+        ids = list(db.session.scalars(self._query_args["select"].with_only_columns(Case.id)
+                                      .limit(self.per_page).offset(self._query_offset)))
+        if not ids:
+            return []
+        cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+        return [cases[case_id] for case_id in ids]
+
+
+def page_of_cases(query: Select, page: int, per_page: int) -> IdsFirstPagination:
+    """One page of a select(Case) with its order (no count: the caller sets `total` from a read model)."""
+    return IdsFirstPagination(select=query, session=db.session, page=page, per_page=per_page,
+                              error_out=False, max_per_page=100, count=False)
 
 
 def caseload(owner_id: int | None, state: str | None, search: str, page: int, per_page: int,
@@ -20,8 +40,7 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
     model's count (the page's per-state counts when given); a search counts at most SEARCH_COUNT_CAP + 1
     rows (`page.capped` then says there are more). The search's condition comes from app.cases.search
     (municipality and trade resolved to ids, business names through the FTS5/pg_trgm index); a broad search
-    joins the business to probe it, otherwise business, trade and municipality are eager-loaded for the
-    page's rows alone.
+    joins the business to probe it. The page's ids come first, then its rows (IdsFirstPagination).
     """
     query = select(Case)
     if owner_id:
@@ -33,10 +52,10 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
         found = search_index.resolve(db.session, search)
         counted = search_index.counted(db.session, found, query, SEARCH_COUNT_CAP + 1)
         if not found.narrow:
-            query = query.join(Case.business).options(contains_eager(Case.business))
+            query = query.join(Case.business)
         query = query.where(search_index.cases_filter(db.session, found))
     query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.id)
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False)
+    result = page_of_cases(query, page, per_page)
     result.capped = False
     if searching:
         hits = db.session.scalar(select(func.count()).select_from(counted.subquery()))

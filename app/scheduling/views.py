@@ -30,7 +30,7 @@ def due_badge():
             return 0
         return queries.due_count(current_user.id)
 
-    return {"due_reminder_count": count}
+    return {"due_reminder_count": count, "due_count_cap": queries.DUE_COUNT_CAP}
 
 
 @bp.app_template_filter("mail_template")
@@ -204,8 +204,8 @@ def outbox():
     status = request.args.get("status") if request.args.get("status") in outbox_admin.STATUS_LABELS else None
     page = queries.outbox_page(status, page_arg(), _page_size())
     return render_template("scheduling/outbox.html", page=page, status=status, counts=queries.outbox_counts(),
-                           labels=outbox_admin.STATUS_LABELS, can_retry=outbox_admin.can_retry,
-                           can_cancel=outbox_admin.can_cancel)
+                           cap=queries.OUTBOX_COUNT_CAP, labels=outbox_admin.STATUS_LABELS,
+                           can_retry=outbox_admin.can_retry, can_cancel=outbox_admin.can_cancel)
 
 
 def _outbox_action(outbox_id: int, action, done: str):
