@@ -60,7 +60,7 @@ class Case(db.Model):
         Index("ix_cases_state", "state"),
         # The review queue: stuck cases per state, oldest activity first, and cases waiting on the business.
         Index("ix_cases_state_activity", "state", "last_activity_at", "id"),
-        Index("ix_cases_awaiting_business", "awaiting_business_since", "id"),
+        Index("ix_cases_awaiting_business", "awaiting_business_since", "state", "id"),
         one_of("state", State),
     )
 

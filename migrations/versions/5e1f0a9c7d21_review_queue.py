@@ -27,7 +27,7 @@ def upgrade():
     backfill(op.get_bind())
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_state_activity', ['state', 'last_activity_at', 'id'], unique=False)
-        batch_op.create_index('ix_cases_awaiting_business', ['awaiting_business_since', 'id'], unique=False)
+        batch_op.create_index('ix_cases_awaiting_business', ['awaiting_business_since', 'state', 'id'], unique=False)
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.create_index('ix_reminders_state_due', ['state', 'due_at', 'id'], unique=False)
     op.create_table('stuck_thresholds',
