@@ -9,6 +9,7 @@ takes its total from the same table, since each of its filters is one of the rea
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
@@ -95,7 +96,8 @@ def per_scout(scouts: list[User]) -> CrossTable:
     labels = {user.id: user.name for user in scouts}
     missing = {owner_id for owner_id, _state, _n in counts} - labels.keys()
     if missing:  # cases of a disabled account or of the lead: still shown, named in one query
-        labels.update(db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).all())
+        labels.update((user_id, name if active else _("%(name)s (inactive)", name=name)) for user_id, name, active
+                      in db.session.execute(select(User.id, User.name, User.active).where(User.id.in_(missing))))
     return _cross_table(counts, labels)
 
 

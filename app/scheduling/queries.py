@@ -1,7 +1,7 @@
 """Read-side queries for the follow-up pages: joins and aggregates, never a query per row."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import TypeVar
 
 from flask import g, has_request_context
@@ -12,6 +12,7 @@ from app.cases.models import Business, Case
 from app.extensions import db
 from app.scheduling.models import FollowUpRule, OutboxMessage, OutboxStatus, Reminder
 from app.scheduling.reminders import end_of_day
+from app.timeutil import BERLIN, today_berlin
 
 T = TypeVar("T")
 
@@ -69,6 +70,18 @@ def due_count(user_id: int, now: datetime | None = None) -> int:
         return db.session.scalar(select(func.count()).select_from(due.subquery()))
 
     return count() if now is not None else _once_per_request(("due", user_id), count)
+
+
+def team_overdue_count(now: datetime | None = None) -> int:
+    """How many open reminders of the whole team are overdue (due before today, Berlin): what the lead's Heute,
+    the lead's digest and the review queue name; one range count on ix_reminders_state_due."""
+    start = datetime.combine(today_berlin(now), time(0, 0), tzinfo=BERLIN)
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.state == "open", Reminder.due_at < start))
+
+    return count() if now is not None else _once_per_request(("team_overdue",), count)
 
 
 def for_case(case_id: int) -> tuple[list[Reminder], list[Reminder]]:

@@ -58,7 +58,9 @@ def _back(case_id: int):
 def today():
     """My reminders due today or overdue, oldest first, with done and snooze buttons."""
     page = queries.due_for(current_user.id, page_arg(), _page_size())
-    return render_template("scheduling/today.html", page=page)
+    # The lead steers the team: Heute names the team's overdue reminders too (the review queue lists them).
+    team_overdue = queries.team_overdue_count() if current_user.role == LEAD else None
+    return render_template("scheduling/today.html", page=page, team_overdue=team_overdue)
 
 
 def _input(form: ReminderForm) -> reminders.ReminderInput:
