@@ -2,7 +2,7 @@
 overdue reminders in order
 
 Revision ID: 5e1f0a9c7d21
-Revises: b1c2d3e4f5a6
+Revises: b3d4e5f6a7b8
 Create Date: 2026-12-10 09:00:00
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from app.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '5e1f0a9c7d21'
-down_revision = 'b1c2d3e4f5a6'
+down_revision = 'b3d4e5f6a7b8'
 branch_labels = None
 depends_on = None
 
