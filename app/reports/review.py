@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.vocab import State
+from app.counting import count_upto
 from app.errors import DomainError
 from app.extensions import db
 from app.reports.models import StuckThreshold
@@ -37,6 +38,7 @@ DEFAULT_THRESHOLDS: dict[str, int | None] = {
 }
 WATCHABLE = tuple(DEFAULT_THRESHOLDS)  # the open states; a withdrawn case is never stuck
 MAX_WORKING_DAYS = 250
+COUNT_CAP = 1000  # every section counts this far and then says "1.000+" (a backlog costs no full scan)
 
 
 class ThresholdRefused(DomainError):
@@ -62,7 +64,7 @@ class Page:
 def thresholds() -> dict[str, int | None]:
     """Working days without activity after which a case in each watched state is stuck."""
     result = dict(DEFAULT_THRESHOLDS)
-    result.update(db.session.execute(select(StuckThreshold.state, StuckThreshold.working_days)).tuples().all())
+    result.update(db.session.execute(select(StuckThreshold.state, StuckThreshold.working_days)).all())
     return result
 
 
@@ -111,9 +113,8 @@ def _stuck_in(state: str, cutoff: datetime):
 
 
 def stuck_counts(cuts: dict[str, datetime]) -> dict[str, int]:
-    """Stuck cases per watched state (one indexed range count each)."""
-    return {state: db.session.scalar(select(func.count()).select_from(Case).where(_stuck_in(state, cut)))
-            for state, cut in cuts.items()}
+    """Stuck cases per watched state (one indexed range count each, up to the cap)."""
+    return {state: count_upto(select(Case.id).where(_stuck_in(state, cut)), COUNT_CAP) for state, cut in cuts.items()}
 
 
 def _load_cases(ids: list[int]) -> list[Case]:
@@ -151,11 +152,16 @@ def start_of_today(now: datetime | None = None) -> datetime:
 def overdue_per_assignee(now: datetime | None = None) -> list[tuple[User, int]]:
     """Accounts with overdue reminders (an inactive one too: its reminders still wait), most first."""
     start = start_of_today(now)
-    n = (select(func.count()).select_from(Reminder)
-         .where(Reminder.assignee_id == User.id, Reminder.state == "open", Reminder.due_at < start)
-         .scalar_subquery())
-    rows = db.session.execute(select(User, n.label("n")).where(User.role.in_(ASSIGNEE_ROLES))).all()
-    return sorted(((user, count) for user, count in rows if count), key=lambda row: (-row[1], row[0].name))
+    users = list(db.session.scalars(select(User).where(User.role.in_(ASSIGNEE_ROLES)).order_by(User.id)))
+    if not users:
+        return []
+    # One statement: per account a range of ix_reminders_assignee_state_due, each cut at the cap.
+    parts = [select(literal(user.id).label("user_id"), func.count().label("n")).select_from(
+        select(Reminder.id).where(Reminder.assignee_id == user.id, Reminder.state == "open", Reminder.due_at < start)
+        .limit(COUNT_CAP + 1).subquery()) for user in users]
+    counts = dict(db.session.execute(union_all(*parts)).all())
+    return sorted(((user, counts.get(user.id, 0)) for user in users if counts.get(user.id)),
+                  key=lambda row: (-row[1], row[0].name))
 
 
 def overdue_page(assignee_id: int | None, total: int, page: int, per_page: int,
@@ -181,7 +187,7 @@ def _waiting():
 
 
 def waiting_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Case).where(*_waiting()))
+    return count_upto(select(Case.id).where(*_waiting()), COUNT_CAP)
 
 
 def waiting_page(total: int, page: int, per_page: int) -> Page:
@@ -199,8 +205,8 @@ def _failed():
 
 
 def failed_count() -> int:
-    """Cases with at least one failed mail."""
-    return db.session.scalar(select(func.count(func.distinct(OutboxMessage.case_id))).where(*_failed()))
+    """Cases with at least one failed mail (up to the cap)."""
+    return count_upto(select(OutboxMessage.case_id).where(*_failed()).distinct(), COUNT_CAP)
 
 
 @dataclass(frozen=True)

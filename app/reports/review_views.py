@@ -1,14 +1,15 @@
 """The lead's review queue (/review): what needs the lead's attention, and reassigning from there."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app import transactions
 from app.auth.access import access
 from app.auth.models import User
 from app.cases.workflow import state_label
+from app.counting import shown
 from app.extensions import db
 from app.inputs import int_arg
 from app.reports import review, services
@@ -42,7 +43,8 @@ def _render(form: ReassignForm | None = None, thresholds: ThresholdForm | None =
     waiting_total, failed_total = review.waiting_count(), review.failed_count()
     return render_template(
         "reports/review.html",
-        form=form, thresholds=thresholds, limits=limits, problem=problem, number=format_decimal,
+        form=form, thresholds=thresholds, limits=limits, problem=problem,
+        number=lambda count: shown(count, review.COUNT_CAP),
         stuck_counts=stuck_counts, stuck_state=stuck_state,
         stuck=review.stuck_page(cuts, stuck_counts, stuck_state, _page("stuck"), per_page),
         per_assignee=per_assignee, assignee_id=assignee_id if assignee_total is not None else None,

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Business, Case
+from app.counting import count_upto
 from app.extensions import db
-from app.scheduling import outbox
+from app.scheduling import outbox, queries
 from app.scheduling.models import OutboxMessage, Reminder
 from app.scheduling.reminders import ASSIGNEE_ROLES, end_of_day
 from app.timeutil import BERLIN, today_berlin, utcnow
 
 TEMPLATE = "digest"
+DIGEST_SHOWN = 50  # reminders listed in the mail; the counts above the list name them all (up to a cap)
 
 
 def queue_digests(now: datetime | None = None) -> int:
@@ -73,14 +75,17 @@ def digest_context(row: OutboxMessage) -> dict:
         select(Reminder.title, Reminder.due_at, Reminder.case_id, Business.name)
         .join(Case, Case.id == Reminder.case_id).join(Business, Business.id == Case.business_id)
         .where(Reminder.assignee_id == user.id, Reminder.state == "open", Reminder.due_at < end_of_day(start))
-        .order_by(Reminder.due_at, Reminder.id)).all()
+        .order_by(Reminder.due_at, Reminder.id).limit(DIGEST_SHOWN)).all()
     items = [DigestItem(title, due_at, due_at < start, name, _absolute("cases.show", case_id=case_id))
              for title, due_at, case_id, name in rows]
     team = None
     if user.role == "lead":  # the lead steers the team: its overdue count, with the link to the review queue
-        team = db.session.scalar(select(func.count()).select_from(Reminder).where(
-            Reminder.state == "open", Reminder.due_at < start))
-    return {"staff": user, "day": day, "items": items, "overdue": sum(item.overdue for item in items),
+        team = queries.team_overdue_count(start)
+    overdue = count_upto(select(Reminder.id).where(Reminder.assignee_id == user.id, Reminder.state == "open",
+                                                   Reminder.due_at < start), queries.DUE_COUNT_CAP)
+    return {"staff": user, "day": day, "items": items, "due": queries.due_count(user.id, start),
+            "overdue": overdue, "cap": queries.DUE_COUNT_CAP,
             "today_url": _absolute("scheduling.today"), "team_overdue": team,
+            "team_overdue_cap": queries.TEAM_OVERDUE_CAP,
             "review_url": _absolute("review.queue") if team else None}
 

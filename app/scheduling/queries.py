@@ -6,9 +6,10 @@ from typing import TypeVar
 
 from flask import g, has_request_context
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from app.cases.models import Business, Case
+from app.counting import count_upto
 from app.extensions import db
 from app.scheduling.models import FollowUpRule, OutboxMessage, OutboxStatus, Reminder
 from app.scheduling.reminders import end_of_day
@@ -20,6 +21,7 @@ CLOSED_SHOWN = 50  # done and cancelled reminders on a case page, newest first
 FAILED_SHOWN = 20
 DUE_COUNT_CAP = 999  # the badge says "999+" beyond
 OUTBOX_COUNT_CAP = 1000  # the outbox's status list says "1.000+" beyond
+TEAM_OVERDUE_CAP = 1000  # the lead's Heute, digest and review queue say "1.000+" beyond
 
 
 class RowPagination(SelectPagination):
@@ -65,9 +67,8 @@ def due_count(user_id: int, now: datetime | None = None) -> int:
     pager of /today): a count on ix_reminders_assignee_state_due alone, once per request, that stops at
     DUE_COUNT_CAP + 1 (every page shows the badge; a backlog of 100,000 would be counted on each)."""
     def count() -> int:
-        due = (select(Reminder.id).where(Reminder.assignee_id == user_id, Reminder.state == "open",
-                                         Reminder.due_at < end_of_day(now)).limit(DUE_COUNT_CAP + 1))
-        return db.session.scalar(select(func.count()).select_from(due.subquery()))
+        return count_upto(select(Reminder.id).where(Reminder.assignee_id == user_id, Reminder.state == "open",
+                                                    Reminder.due_at < end_of_day(now)), DUE_COUNT_CAP)
 
     return count() if now is not None else _once_per_request(("due", user_id), count)
 
@@ -78,8 +79,8 @@ def team_overdue_count(now: datetime | None = None) -> int:
     start = datetime.combine(today_berlin(now), time(0, 0), tzinfo=BERLIN)
 
     def count() -> int:
-        return db.session.scalar(select(func.count()).select_from(Reminder).where(
-            Reminder.state == "open", Reminder.due_at < start))
+        return count_upto(select(Reminder.id).where(Reminder.state == "open", Reminder.due_at < start),
+                          TEAM_OVERDUE_CAP)
 
     return count() if now is not None else _once_per_request(("team_overdue",), count)
 
@@ -117,8 +118,7 @@ def outbox_counts() -> dict[str, int]:
     """Emails per status, once per request (the status list and the pager): each counted on
     ix_outbox_status_due_id up to OUTBOX_COUNT_CAP + 1, so a large sent history costs no full scan."""
     def count(status: OutboxStatus) -> int:
-        rows = select(OutboxMessage.id).where(OutboxMessage.status == status).limit(OUTBOX_COUNT_CAP + 1)
-        return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+        return count_upto(select(OutboxMessage.id).where(OutboxMessage.status == status), OUTBOX_COUNT_CAP)
 
     return _once_per_request(("outbox",), lambda: {status.value: n for status in OutboxStatus
                                                    if (n := count(status))})

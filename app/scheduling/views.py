@@ -60,7 +60,8 @@ def today():
     page = queries.due_for(current_user.id, page_arg(), _page_size())
     # The lead steers the team: Heute names the team's overdue reminders too (the review queue lists them).
     team_overdue = queries.team_overdue_count() if current_user.role == LEAD else None
-    return render_template("scheduling/today.html", page=page, team_overdue=team_overdue)
+    return render_template("scheduling/today.html", page=page, team_overdue=team_overdue,
+                           team_overdue_cap=queries.TEAM_OVERDUE_CAP)
 
 
 def _input(form: ReminderForm) -> reminders.ReminderInput:
