@@ -63,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "reports.pipeline": {LEAD},
     "reports.reassign": {LEAD},
     "reports.programme": {LEAD},
+    "reports.funnel": {LEAD, ADMIN},
     "public.answer": PUBLIC,
     "public.unsubscribe": PUBLIC,
     "self_check.start": PUBLIC,
