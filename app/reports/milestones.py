@@ -160,6 +160,12 @@ class _Snapshot:
             setattr(self, column.key, getattr(row, column.key))
 
 
+def _locked(case_id: int) -> CaseMilestone | None:
+    """The case's milestone row, locked and read fresh (PostgreSQL: a concurrent business edit or move of the same
+    case waits for this transaction and then sees its result, so no change is lost; SQLite has one writer)."""
+    return db.session.get(CaseMilestone, case_id, with_for_update=True, populate_existing=True)
+
+
 def _place(business_id: int) -> tuple[int, str, str]:
     town, group, employees = db.session.execute(
         select(Business.municipality_id, Trade.group, Business.employees)
@@ -179,7 +185,7 @@ def on_case_opened(case: Case, _entry) -> None:
 
 
 def on_case_moved(case: Case, move, entry: CaseEvent) -> None:
-    row = db.session.get(CaseMilestone, case.id)
+    row = _locked(case.id)
     if row is None:  # a case from before the read model existed and was never rebuilt: nothing to keep
         return
     before = _Snapshot(row)
@@ -197,7 +203,7 @@ def on_case_moved(case: Case, move, entry: CaseEvent) -> None:
 
 
 def on_case_reassigned(case: Case, _old_owner_id: int, new_owner_id: int) -> None:
-    row = db.session.get(CaseMilestone, case.id)
+    row = _locked(case.id)
     if row is None or row.owner_id == new_owner_id:
         return
     before = _Snapshot(row)
@@ -210,7 +216,8 @@ def on_business_moved(business: Business, _old_municipality_id: int, _old_trade_
     """The business's municipality, trade or number of employees changed: its cases move to their new keys."""
     town, group, size = _place(business.id)
     rows = db.session.scalars(select(CaseMilestone).join(Case, Case.id == CaseMilestone.case_id)
-                              .where(Case.business_id == business.id))
+                              .where(Case.business_id == business.id).order_by(CaseMilestone.case_id)
+                              .with_for_update(of=CaseMilestone).execution_options(populate_existing=True))
     for row in rows:
         if (row.municipality_id, row.trade_group, row.size_class) == (town, group, size):
             continue
