@@ -4,10 +4,14 @@ the page, and print the query plans. Wall and CPU time are both given: the bench
     BENCH_FUNNEL_CASES=100000 python -m bench.funnel                                 # SQLite, bench-results/db/
     BENCH_FUNNEL_CASES=1000000 BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m bench.funnel
 
-The seeded database is kept (funnel_<n>) for the next run.
+The seeded database is kept (funnel_<n>) for the next run. BENCH_FUNNEL_SYNTHETIC=1 skips the bulk seed (hours at
+1M on a loaded machine) and writes N synthetic milestone rows (opened over three years, milestones with the bulk
+seed's shares) straight into case_milestones of a scratch database (its foreign key to cases dropped), then times
+the cells' rebuild from them and the page: what the page reads depends on months x keys, not on the cases.
 """
 
 import os
+import random
 import statistics
 import time
 
@@ -59,13 +63,67 @@ def _plans(backend: str) -> None:
     print(f"funnel_cells rows: {cells:,}")
 
 
+def _synthetic_rows(n: int) -> None:
+    """n milestone rows without cases (a scratch database): three years of openings, the bulk seed's shares."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.auth.models import User as Account
+    from app.reference.models import Municipality, Trade
+
+    rng = random.Random(7)
+    owners = list(db.session.scalars(select(Account.id).where(Account.role == "scout"))) or [1]
+    towns = list(db.session.scalars(select(Municipality.id)))
+    groups = sorted(set(db.session.scalars(select(Trade.group))))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    table = milestones.CaseMilestone.__table__
+    db.session.execute(text("ALTER TABLE case_milestones DROP CONSTRAINT IF EXISTS fk_case_milestones_case_id_cases"))
+    batch = []
+    for case_id in range(1, n + 1):
+        opened = start + timedelta(days=1095 * case_id / n, hours=rng.random() * 24)
+        row = {"case_id": case_id, "opened_at": opened, "owner_id": rng.choice(owners),
+               "municipality_id": rng.choice(towns), "trade_group": rng.choice(groups),
+               "size_class": rng.choice(milestones.SIZE_CLASSES), "reopened": int(rng.random() < 0.02)}
+        when = opened
+        for state, share in (("check_done", 0.65), ("workshop_attended", 0.3), ("referred", 0.45),
+                             ("implemented", 0.4)):
+            hit = rng.random() < share
+            when = when + timedelta(days=rng.expovariate(1 / 20)) if hit else when
+            row[f"{state}_at"] = when if hit else None
+            if state == "check_done" and not hit:
+                break
+        withdrawn = rng.random() < 0.1
+        row.update(withdrawn_at=when + timedelta(days=3) if withdrawn else None,
+                   withdrawn_from="contacted" if withdrawn else None,
+                   withdrawn_reason=rng.choice(("Keine Zeit", "Ruhestand", "Kein Interesse")) if withdrawn else None)
+        for key in milestones.MILESTONE_COLUMNS:
+            row.setdefault(key, None)
+        batch.append(row)
+        if len(batch) == 10_000:
+            db.session.execute(table.insert(), batch)
+            batch = []
+    if batch:
+        db.session.execute(table.insert(), batch)
+
+
 def main() -> None:
     backend = "postgresql" if SERVER else "sqlite"
-    with kept_database(backend, SERVER, f"funnel_{N}") as url:
+    synthetic = os.environ.get("BENCH_FUNNEL_SYNTHETIC") == "1"
+    with kept_database(backend, SERVER, f"funnel_{'synth_' if synthetic else ''}{N}") as url:
         app = create_app("development", SQLALCHEMY_DATABASE_URI=url, SCHEDULER_IN_PROCESS=False)
         with app.app_context():
             upgrade()
-            if db.session.scalar(select(func.count()).select_from(Case)) < N:
+            rows = db.session.scalar(select(func.count()).select_from(milestones.CaseMilestone))
+            if synthetic and rows < N:
+                from app.demo import ensure_accounts
+
+                with unit_of_work():
+                    seed_reference_data()
+                    ensure_accounts()
+                start = time.perf_counter()
+                with unit_of_work():
+                    _synthetic_rows(N)
+                print(f"{backend} {N:,}: synthetic milestone rows written in {time.perf_counter() - start:.0f} s")
+            if not synthetic and db.session.scalar(select(func.count()).select_from(Case)) < N:
                 with unit_of_work():
                     seed_reference_data()
                 start = time.perf_counter()
@@ -77,8 +135,9 @@ def main() -> None:
                     db.session.execute(text("ANALYZE"))
             wall, cpu = time.perf_counter(), time.process_time()
             with unit_of_work():
-                cases = milestones.rebuild()
-            print(f"rebuild-funnel: {cases:,} cases in {time.perf_counter() - wall:.1f} s wall, "
+                cases = milestones.rebuild_cells(db.session.connection()) if synthetic else milestones.rebuild()
+            what = "rebuild-funnel (cells only)" if synthetic else "rebuild-funnel"
+            print(f"{what}: {cases:,} cases in {time.perf_counter() - wall:.1f} s wall, "
                   f"{time.process_time() - cpu:.1f} s CPU (this process)")
             if backend == "postgresql":
                 with unit_of_work():

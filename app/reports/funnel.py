@@ -1,7 +1,8 @@
 """The funnel and the time in each stage for a period's cohorts (the cases opened in its months).
 
 Read from the monthly cells of app.reports.milestones (its docstring defines what counts): one GROUP BY over the
-cells of the period's months for the totals and the chosen breakdown, one for the cohort months. Medians and 80th
+cells of the period's months for the totals, the withdrawal reasons and the chosen breakdown, and the "all" cells
+of each month for the cohort table (primary key range on the month in both). Medians and 80th
 percentiles are nearest-rank percentiles of the summed day histograms: exact to the day up to 30 days, within the
 bucket (a week, then about a month) beyond.
 """
@@ -246,11 +247,10 @@ def report(period: Period, by: str = "owner") -> Report:
     for dim, key, metric, n, *buckets in db.session.execute(query):
         sums.setdefault((dim, key), Sums()).add(metric, int(n or 0), [int(b or 0) for b in buckets])
     per_month: dict[int, Sums] = {month: Sums() for month in period.months}
-    monthly = (select(table.c.month, table.c.metric, func.sum(table.c.n))
-               .where(in_period, table.c.dim == "all", table.c.metric.not_like("days:%"))
-               .group_by(table.c.month, table.c.metric))
-    for month, metric, n in db.session.execute(monthly):
-        per_month.setdefault(month, Sums()).add(metric, int(n or 0), [])
+    monthly = (select(table.c.month, table.c.metric, table.c.n, *(table.c[name] for name in BUCKET_COLUMNS))
+               .where(in_period, table.c.dim == "all", table.c.key == ""))
+    for month, metric, n, *buckets in db.session.execute(monthly):  # one cell per month and metric: no GROUP BY
+        per_month.setdefault(month, Sums()).add(metric, int(n or 0), [int(b or 0) for b in buckets])
     total = sums.get(("all", ""), Sums())
     keys = {key for dim, key in sums if dim == by}
     labels = _labels(by, keys)

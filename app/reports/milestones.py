@@ -26,6 +26,7 @@ What counts (the page's definitions say the same):
   medium < 250 employees, large from 250, unknown when missing) are the business's current ones.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -106,8 +107,8 @@ def stage_days(row) -> dict[str, int]:
     return result
 
 
-def contribution(row) -> list[Share]:
-    """The case's share of the cells of its cohort month: (dim, key, metric, bucket) entries, each counting one."""
+def _metrics(row) -> list[tuple[str, int]]:
+    """The metrics a case counts in under each of its keys: (metric, bucket index or -1 for a plain count)."""
     times = reached(row)
     metrics: list[tuple[str, int]] = [("opened", -1)]
     metrics += [(f"reached:{state}", -1) for state in MILESTONES if state in times]
@@ -117,23 +118,37 @@ def contribution(row) -> list[Share]:
         metrics.append(("withdrawn", -1))
     if row.reopened:
         metrics.append(("reopened", -1))
-    keys = [("all", ""), ("owner", str(row.owner_id)), ("group", row.trade_group),
-            ("town", str(row.municipality_id)), ("size", row.size_class)]
-    shares = [(dim, key, metric, b) for dim, key in keys for metric, b in metrics]
-    if row.withdrawn_at is not None:
-        shares.append(("all", "", f"withdrawn_from:{row.withdrawn_from}", -1))
-        shares.append(("reason", (row.withdrawn_reason or "")[:REASON_LENGTH], "withdrawn", -1))
-    return shares
+    return metrics
 
 
-def _cells(month: int, shares: Iterable[Share], sign: int, into: dict) -> None:
+def _keys(row) -> tuple[str, str, str, str]:
+    """The case's keys in the breakdowns DIMS (besides "all")."""
+    return str(row.owner_id), row.trade_group, str(row.municipality_id), row.size_class
+
+
+def _withdrawal(row) -> list[Share]:
+    """The withdrawal's reason and the stage it left, counted under "all" only (free text would not stay small)."""
+    if row.withdrawn_at is None:
+        return []
+    return [("all", "", f"withdrawn_from:{row.withdrawn_from}", -1),
+            ("reason", (row.withdrawn_reason or "")[:REASON_LENGTH], "withdrawn", -1)]
+
+
+def contribution(row) -> list[Share]:
+    """The case's share of the cells of its cohort month: (dim, key, metric, bucket) entries, each counting one."""
+    keys = list(zip(("all", *DIMS), ("", *_keys(row)), strict=True))
+    return [(dim, key, metric, b) for dim, key in keys for metric, b in _metrics(row)] + _withdrawal(row)
+
+
+def _cells(month: int, shares: Iterable[Share], weight: int, into: dict) -> None:
+    """Add weight (a count, or -1/+1 for a case's share before/after a change) to the shares' cells."""
     for dim, key, metric, b in shares:
         cell = into.get((month, dim, key, metric))
         if cell is None:
             cell = into[(month, dim, key, metric)] = [0] * (1 + len(BUCKETS))
-        cell[0] += sign
+        cell[0] += weight
         if b >= 0:
-            cell[1 + b] += sign
+            cell[1 + b] += weight
 
 
 def _rows(cells: dict) -> list[dict]:
@@ -282,10 +297,7 @@ def _all_rows(connection: Connection, chunk: int = 20_000) -> Iterator:
 
 
 def rebuild(connection: Connection | None = None) -> int:
-    """Replace both tables with what cases, businesses and case_events say; the caller commits. Returns the cases.
-
-    The milestone rows come from one INSERT … SELECT; the cells are summed in Python from them (the bucket of a
-    stage's days needs calendar days in Europe/Berlin, which the two databases spell differently)."""
+    """Replace both tables with what cases, businesses and case_events say; the caller commits. Returns the cases."""
     if connection is None:
         db.session.flush()
         connection = db.session.connection()
@@ -293,11 +305,28 @@ def rebuild(connection: Connection | None = None) -> int:
     connection.execute(delete(CaseMilestone.__table__))
     connection.execute(insert(CaseMilestone.__table__).from_select(list(MILESTONE_COLUMNS),
                                                                    milestones_from_base_tables()))
+    return rebuild_cells(connection)
+
+
+def rebuild_cells(connection: Connection) -> int:
+    """Replace the cells with the sums of the milestone rows; returns the cases.
+
+    Summed in Python: the bucket of a stage's days needs calendar days in Europe/Berlin, which the two databases
+    spell differently. First per month and all four keys at once (a few increments per case), then spread over
+    the breakdowns; the rows are read in chunks of case ids, so memory stays flat at a million cases."""
+    connection.execute(delete(FunnelCell.__table__))
+    fine: Counter = Counter()
     cells: dict = {}
     cases = 0
     for row in _all_rows(connection):
-        _cells(cohort_month(row.opened_at), contribution(row), 1, cells)
+        month, keys = cohort_month(row.opened_at), _keys(row)
+        for metric, b in _metrics(row):
+            fine[(month, keys, metric, b)] += 1
+        _cells(month, _withdrawal(row), 1, cells)
         cases += 1
+    for (month, keys, metric, b), count in fine.items():
+        _cells(month, [(dim, key, metric, b) for dim, key in zip(("all", *DIMS), ("", *keys), strict=True)],
+               count, cells)
     rows = _rows(cells)
     for start in range(0, len(rows), 5000):
         connection.execute(insert(FunnelCell.__table__), rows[start:start + 5000])

@@ -211,6 +211,8 @@ def test_the_page_shows_charts_with_tables_and_no_inline_style(march, client, lo
     assert '<th scope="row">Kleinstunternehmen (weniger als 10 Beschäftigte)</th>' in page
     assert 'class="filters funnel-filter no-print"' in page
     assert "Ruhestand" in page
+    assert page.count("Tage „Kontakt aufgenommen“ (Median / 80 %)") == 2  # the breakdown's and the cohorts' columns
+    assert "<td class=\"num\">4 / 6</td>" in page  # contacted: median 4, p80 6 days
 
 
 def test_percentiles_from_buckets():
