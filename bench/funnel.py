@@ -76,7 +76,25 @@ def _synthetic_rows(n: int) -> None:
     groups = sorted(set(db.session.scalars(select(Trade.group))))
     start = datetime(2024, 1, 1, tzinfo=UTC)
     table = milestones.CaseMilestone.__table__
-    db.session.execute(text("ALTER TABLE case_milestones DROP CONSTRAINT IF EXISTS fk_case_milestones_case_id_cases"))
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:  # the app's connections enforce foreign keys; a plain sqlite3 connection does not
+        import sqlite3
+
+        raw = sqlite3.connect(db.engine.url.database)
+        columns = list(milestones.MILESTONE_COLUMNS)
+        statement = f"INSERT INTO case_milestones ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+        def write(rows):
+            raw.executemany(statement, [[v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+                                         if isinstance(v, datetime) else v for v in (r[c] for c in columns)]
+                                        for r in rows])
+            raw.commit()
+    else:
+        db.session.execute(text("ALTER TABLE case_milestones DROP CONSTRAINT IF EXISTS "
+                                "fk_case_milestones_case_id_cases"))
+
+        def write(rows):
+            db.session.execute(table.insert(), rows)
     batch = []
     for case_id in range(1, n + 1):
         opened = start + timedelta(days=1095 * case_id / n, hours=rng.random() * 24)
@@ -99,10 +117,10 @@ def _synthetic_rows(n: int) -> None:
             row.setdefault(key, None)
         batch.append(row)
         if len(batch) == 10_000:
-            db.session.execute(table.insert(), batch)
+            write(batch)
             batch = []
     if batch:
-        db.session.execute(table.insert(), batch)
+        write(batch)
 
 
 def main() -> None:
