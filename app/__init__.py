@@ -73,8 +73,15 @@ def _instance_secret(instance_path: str) -> str:
         return file.read().strip()
 
 
+def _unicode_lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
 def _tune_sqlite(engine) -> None:
-    """WAL lets the web process read while the dispatcher writes; the busy timeout waits for the lock."""
+    """WAL lets the web process read while the dispatcher writes; the busy timeout waits for the lock.
+
+    unicode_lower() is Python's str.lower (SQLite's lower() folds ASCII only): the caseload search compares
+    with it where no index serves (app.cases.search)."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -86,6 +93,7 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
 
 def _serving() -> bool:

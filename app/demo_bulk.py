@@ -29,7 +29,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
-from app.cases import readmodel, workflow
+from app.cases import activity, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.checks import answers as ans
 from app.checks import figures
@@ -569,6 +569,7 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
                                     f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"))
     # The bulk insert bypassed the case hooks and the completions: rebuild the read models they keep.
     readmodel.rebuild()
+    activity.backfill(db.session.connection())
     figures.rebuild(db.session.connection())
     funnel_milestones.rebuild()
     return n

@@ -1,7 +1,7 @@
 """App-wide routes and template helpers: start page, health check, help, error pages, filters."""
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_number
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -55,6 +55,9 @@ def register_web(app: Flask) -> None:
         app.register_error_handler(code, _error("errors/error.html", code))
     app.add_template_filter(lambda value: format_datetime(value, "dd.MM.yyyy HH:mm") if value else "", "dt")
     app.add_template_filter(lambda value: format_date(value, "dd.MM.yyyy") if value else "", "d")
+    # A count that stops at `cap` (to spare a full scan) shows as "1.000+" beyond it.
+    app.add_template_filter(lambda value, cap: f"{format_number(cap)}+" if value > cap else format_number(value),
+                            "capped")
     app.add_template_test(is_overdue, "overdue")
 
     @app.context_processor

@@ -26,7 +26,7 @@ from app.cli import seed_reference_data
 from app.demo_bulk import seed_bulk
 from app.extensions import db
 from app.reports import funnel, milestones
-from app.reports.models import BUCKET_COLUMNS, FunnelCell
+from app.reports.funnel_models import BUCKET_COLUMNS, FunnelCell
 from app.transactions import unit_of_work
 from bench import kept_database
 

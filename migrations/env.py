@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from app import models as _whole_schema  # noqa: F401  (every model, for autogenerate)
+from app.cases.search import include_name  # the search's FTS5 tables and trigram index are not models
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -94,6 +95,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

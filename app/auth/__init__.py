@@ -4,7 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.auth import access, views
+    from app.auth import access, offboarding, views
 
+    offboarding.init_app(app)
     app.register_blueprint(views.bp)
     access.init_app(app)

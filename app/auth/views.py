@@ -7,13 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app import transactions
-from app.auth import services, sessions, throttle
+from app.auth import offboarding, services, sessions, throttle
 from app.auth.access import PUBLIC, STAFF, access
 from app.auth.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
 from app.auth.models import User
 from app.extensions import db
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.app_template_filter("person")
+def person(user: User) -> str:
+    """A name as every list of owners shows it: a disabled account is marked."""
+    return user.name if user.active else _("%(name)s (inactive)", name=user.name)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -153,6 +159,8 @@ def set_active(user_id: int):
     active = request.form.get("active") == "1"
     if user.id == current_user.id and not active:
         flash(_("You cannot disable your own account."), "error")
+    elif not active and (handover := offboarding.handover_page(user)):
+        return redirect(url_for(handover, user_id=user.id))  # its cases go to someone first
     else:
         services.set_active(user, active)
         flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")

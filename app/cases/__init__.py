@@ -8,7 +8,7 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import measures, measures_views, readmodel, views
+    from app.cases import activity, measures, measures_views, readmodel, views  # noqa: F401 (activity: its flush hook)
 
     cases = registry.init_app(app)
     # The pipeline's read model moves its counts in the same transaction as the case.

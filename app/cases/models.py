@@ -58,6 +58,9 @@ class Case(db.Model):
         Index("ix_cases_owner_due_order", "owner_id", text("(next_due_at IS NULL)"), "next_due_at", "id"),
         Index("ix_cases_due_order", text("(next_due_at IS NULL)"), "next_due_at", "id"),
         Index("ix_cases_state", "state"),
+        # The review queue: stuck cases per state, oldest activity first, and cases waiting on the business.
+        Index("ix_cases_state_activity", "state", "last_activity_at", "id"),
+        Index("ix_cases_awaiting_business", "awaiting_business_since", "state", "id"),
         one_of("state", State),
     )
 
@@ -69,6 +72,10 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kept by app.cases.activity whenever a timeline entry is written (never a user edit, so no version bump):
+    # the time of the latest entry, and since when a self-check link waits for the business's answer.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    awaiting_business_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
     business: Mapped[Business] = relationship(lazy="joined")

@@ -1,14 +1,34 @@
 """Read-side queries for the caseload and the case page: joins and aggregates, never a query per row."""
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
 
 from app.cases import readmodel
-from app.cases.models import Business, Case, CaseEvent
+from app.cases import search as search_index
+from app.cases.models import Case, CaseEvent
 from app.extensions import db
-from app.reference.models import Municipality, Trade
 
 SEARCH_COUNT_CAP = 1000  # a search counts this far and then says "more than 1,000"
+
+
+class IdsFirstPagination(SelectPagination):
+    """A page of cases found in two steps: the page's ids through the order's index alone (an index-only scan
+    that skips OFFSET rows without touching the table), then only those cases with their business, trade,
+    municipality and owner. A deep page of one big list cost one random table read per skipped row."""
+
+    def _query_items(self) -> list[Case]:
+        ids = list(db.session.scalars(self._query_args["select"].with_only_columns(Case.id)
+                                      .limit(self.per_page).offset(self._query_offset)))
+        if not ids:
+            return []
+        cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+        return [cases[case_id] for case_id in ids]
+
+
+def page_of_cases(query: Select, page: int, per_page: int) -> IdsFirstPagination:
+    """One page of a select(Case) with its order (no count: the caller sets `total` from a read model)."""
+    return IdsFirstPagination(select=query, session=db.session, page=page, per_page=per_page,
+                              error_out=False, max_per_page=100, count=False)
 
 
 def caseload(owner_id: int | None, state: str | None, search: str, page: int, per_page: int,
@@ -18,8 +38,9 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
     The order is written as `next_due_at IS NULL, next_due_at, id` (NULLS LAST that both databases read
     from ix_cases_owner_due_order / ix_cases_due_order). Without a search the pager's total is the read
     model's count (the page's per-state counts when given); a search counts at most SEARCH_COUNT_CAP + 1
-    rows (`page.capped` then says there are more). Business, trade and municipality are joined only to
-    search; otherwise they are eager-loaded for the page's rows alone.
+    rows (`page.capped` then says there are more). The search's condition comes from app.cases.search
+    (municipality and trade resolved to ids, business names through the FTS5/pg_trgm index); a broad search
+    joins the business to probe it. The page's ids come first, then its rows (IdsFirstPagination).
     """
     query = select(Case)
     if owner_id:
@@ -28,21 +49,18 @@ def caseload(owner_id: int | None, state: str | None, search: str, page: int, pe
         query = query.where(Case.state == state)
     searching = bool(search.strip())
     if searching:
-        pattern = f"%{search.strip()}%"
-        query = (
-            query.join(Case.business).join(Business.municipality).join(Business.trade)
-            .options(contains_eager(Case.business).contains_eager(Business.municipality),
-                     contains_eager(Case.business).contains_eager(Business.trade))
-            .where(or_(Business.name.ilike(pattern), Municipality.name.ilike(pattern), Trade.name.ilike(pattern)))
-        )
+        found = search_index.resolve(db.session, search)
+        counted = search_index.counted(db.session, found, query, SEARCH_COUNT_CAP + 1)
+        if not found.narrow:
+            query = query.join(Case.business)
+        query = query.where(search_index.cases_filter(db.session, found))
     query = query.order_by(Case.next_due_at.is_(None), Case.next_due_at, Case.id)
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100, count=False)
+    result = page_of_cases(query, page, per_page)
     result.capped = False
     if searching:
-        found = db.session.scalar(select(func.count()).select_from(
-            query.order_by(None).with_only_columns(Case.id).limit(SEARCH_COUNT_CAP + 1).subquery()))
-        result.capped = found > SEARCH_COUNT_CAP
-        result.total = min(found, SEARCH_COUNT_CAP + 1)
+        hits = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+        result.capped = hits > SEARCH_COUNT_CAP
+        result.total = min(hits, SEARCH_COUNT_CAP + 1)
     else:
         counts = counts_by_state(owner_id) if counts is None else counts
         result.total = counts.get(state, 0) if state else sum(counts.values())

@@ -4,8 +4,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from app.auth import offboarding as auth_offboarding
     from app.cases import registry
-    from app.reports import milestones, views
+    from app.reports import handover_views, milestones, offboarding, review_views, views
 
     # The funnel's read model moves its cells in the same transaction as the case.
     cases = registry.of(app)
@@ -14,3 +15,9 @@ def init_app(app: Flask) -> None:
     cases.case_reassigned.append(milestones.on_case_reassigned)
     cases.business_moved.append(milestones.on_business_moved)
     app.register_blueprint(views.bp)
+    app.register_blueprint(review_views.bp)
+    app.register_blueprint(handover_views.bp)
+    # auth asks before disabling an account that owns cases; the hand-over page is here.
+    handover = auth_offboarding.of(app)
+    handover.owned_cases = offboarding.owned_cases
+    handover.handover_endpoint = "handover.offboard"

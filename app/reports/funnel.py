@@ -22,8 +22,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.inputs import parse_int
 from app.reference.models import Municipality
+from app.reports.funnel_models import BUCKET_COLUMNS, BUCKETS, FunnelCell
 from app.reports.milestones import MILESTONES, PAIRS, SIZE_CLASSES, STAGES
-from app.reports.models import BUCKET_COLUMNS, BUCKETS, FunnelCell
 from app.timeutil import today_berlin
 
 PERIOD_KINDS = ("month", "quarter", "year", "range")

@@ -6,7 +6,7 @@ out; so is a scan of one row per case (a year is a third of a million rows, SQLi
 four breakdowns would mean five such scans). So the page reads only `funnel_cells`: per cohort month (the month the
 case was opened, Europe/Berlin), per key of one breakdown (all, scout, trade group, municipality, size class, and
 the withdrawal reasons) and per metric, the number of cases, and for the days spent in a stage a histogram in
-fixed bucket columns (app.reports.models.BUCKETS). A year is a GROUP BY over some ten thousand cells; a median or
+fixed bucket columns (app.reports.funnel_models.BUCKETS). A year is a GROUP BY over some ten thousand cells; a median or
 80th percentile comes from the summed bucket counts. `case_milestones` (one row per case) is what the hooks need
 to change the cells correctly: a case's share of the cells is a pure function of its row (`contribution`), so
 every change computes the share before and after and adds the difference (atomic upserts, as the pipeline's read
@@ -37,7 +37,7 @@ from app.cases.models import Business, Case, CaseEvent
 from app.cases.vocab import EventKind, State
 from app.extensions import db
 from app.reference.models import Trade
-from app.reports.models import BUCKET_COLUMNS, BUCKETS, CaseMilestone, FunnelCell
+from app.reports.funnel_models import BUCKET_COLUMNS, BUCKETS, CaseMilestone, FunnelCell
 from app.timeutil import BERLIN
 
 MILESTONES = (State.CHECK_DONE, State.WORKSHOP_ATTENDED, State.REFERRED, State.IMPLEMENTED)

@@ -9,14 +9,14 @@ takes its total from the same table, since each of its filters is one of the rea
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
-from app.cases import readmodel
+from app.cases import queries, readmodel
 from app.cases import services as case_services
 from app.cases.models import Business, Case, CaseCount
 from app.cases.workflow import STATES, Conflict
@@ -96,7 +96,8 @@ def per_scout(scouts: list[User]) -> CrossTable:
     labels = {user.id: user.name for user in scouts}
     missing = {owner_id for owner_id, _state, _n in counts} - labels.keys()
     if missing:  # cases of a disabled account or of the lead: still shown, named in one query
-        labels.update(db.session.execute(select(User.id, User.name).where(User.id.in_(missing))).all())
+        labels.update((user_id, name if active else _("%(name)s (inactive)", name=name)) for user_id, name, active
+                      in db.session.execute(select(User.id, User.name, User.active).where(User.id.in_(missing))))
     return _cross_table(counts, labels)
 
 
@@ -107,12 +108,8 @@ def per_municipality(towns: list[Municipality]) -> CrossTable:
 
 
 def case_query(filters: CaseFilter) -> Select:
-    """The filtered case list, newest first (by id, which the primary key index gives for free).
-
-    Business and owner come by selectin loading (two small queries for the whole page): joined
-    into the main query they made SQLite join every matching case before sorting and limiting.
-    """
-    query = select(Case).options(selectinload(Case.business), selectinload(Case.owner))
+    """The filtered case list, newest first (by id, which the primary key index gives for free)."""
+    query = select(Case)
     if filters.owner_id:
         query = query.where(Case.owner_id == filters.owner_id)
     if filters.state:
@@ -126,10 +123,11 @@ def case_query(filters: CaseFilter) -> Select:
 
 
 def case_page(filters: CaseFilter, page: int) -> Pagination:
-    """One page of the filtered list with its business, municipality and owner (no query per row).
+    """One page of the filtered list with its business, municipality and owner (no query per row): the page's
+    ids first, then its rows (cases.queries.page_of_cases).
 
     The total comes from the read model (each filter is one of its columns), not from a COUNT over cases."""
-    result = db.paginate(case_query(filters), page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    result = queries.page_of_cases(case_query(filters), page, PAGE_SIZE)
     result.total = readmodel.total(owner_id=filters.owner_id, state=filters.state,
                                    municipality_id=filters.municipality_id)
     return result

@@ -1,4 +1,5 @@
-"""The morning digest: one email per scout (or lead) listing their due and overdue reminders.
+"""The morning digest: one email per scout (or lead) listing their due and overdue reminders; a lead's also names
+the team's overdue reminders (and a lead gets one whenever the team has some).
 
 The job queues the mails into the outbox (key "digest:<user>:<date>", so a second run the same day
 queues nothing); the dispatcher sends them. The list is loaded when the mail is rendered, i.e. sent.
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.cases.models import Business, Case
@@ -30,6 +31,11 @@ def queue_digests(now: datetime | None = None) -> int:
         .where(User.active, User.role.in_(ASSIGNEE_ROLES), Reminder.state == "open",
                Reminder.due_at < end_of_day(now))
         .group_by(User.id, User.email).order_by(User.id)).all()
+    if db.session.scalar(select(Reminder.id).where(Reminder.state == "open", Reminder.due_at < _start(day))
+                         .limit(1)) is not None:
+        # The team has overdue reminders: every active lead hears of them, even with nothing of their own due.
+        leads = db.session.execute(select(User.id, User.email).where(User.active, User.role == "lead")).all()
+        recipients = sorted({tuple(row) for row in recipients} | {tuple(row) for row in leads})
     queued = 0
     for user_id, email in recipients:
         row = outbox.queue(recipient=email, audience="staff", template_key=TEMPLATE, due_at=now,
@@ -55,10 +61,14 @@ def _absolute(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
+def _start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=BERLIN)
+
+
 def digest_context(row: OutboxMessage) -> dict:
     day = date.fromisoformat(row.context["date"])
     user = db.session.get(User, row.context["user_id"])
-    start = datetime.combine(day, datetime.min.time(), tzinfo=BERLIN)
+    start = _start(day)
     rows = db.session.execute(
         select(Reminder.title, Reminder.due_at, Reminder.case_id, Business.name)
         .join(Case, Case.id == Reminder.case_id).join(Business, Business.id == Case.business_id)
@@ -66,6 +76,11 @@ def digest_context(row: OutboxMessage) -> dict:
         .order_by(Reminder.due_at, Reminder.id)).all()
     items = [DigestItem(title, due_at, due_at < start, name, _absolute("cases.show", case_id=case_id))
              for title, due_at, case_id, name in rows]
+    team = None
+    if user.role == "lead":  # the lead steers the team: its overdue count, with the link to the review queue
+        team = db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.state == "open", Reminder.due_at < start))
     return {"staff": user, "day": day, "items": items, "overdue": sum(item.overdue for item in items),
-            "today_url": _absolute("scheduling.today")}
+            "today_url": _absolute("scheduling.today"), "team_overdue": team,
+            "review_url": _absolute("review.queue") if team else None}
 

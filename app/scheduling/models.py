@@ -71,6 +71,8 @@ class Reminder(db.Model):
     __table_args__ = (
         Index("ix_reminders_assignee_state_due", "assignee_id", "state", "due_at"),
         Index("ix_reminders_case_state", "case_id", "state"),
+        # The team's overdue reminders (the lead's review queue, Heute and digest), oldest first.
+        Index("ix_reminders_state_due", "state", "due_at", "id"),
         one_of("state", ReminderState),
     )
 

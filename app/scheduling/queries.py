@@ -1,7 +1,7 @@
 """Read-side queries for the follow-up pages: joins and aggregates, never a query per row."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import TypeVar
 
 from flask import g, has_request_context
@@ -10,13 +10,16 @@ from sqlalchemy import Select, func, select
 
 from app.cases.models import Business, Case
 from app.extensions import db
-from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
+from app.scheduling.models import FollowUpRule, OutboxMessage, OutboxStatus, Reminder
 from app.scheduling.reminders import end_of_day
+from app.timeutil import BERLIN, today_berlin
 
 T = TypeVar("T")
 
 CLOSED_SHOWN = 50  # done and cancelled reminders on a case page, newest first
 FAILED_SHOWN = 20
+DUE_COUNT_CAP = 999  # the badge says "999+" beyond
+OUTBOX_COUNT_CAP = 1000  # the outbox's status list says "1.000+" beyond
 
 
 class RowPagination(SelectPagination):
@@ -59,12 +62,26 @@ def _once_per_request(key: tuple, compute: Callable[[], T]) -> T:
 
 def due_count(user_id: int, now: datetime | None = None) -> int:
     """How many of the user's reminders are due today or overdue (the badge in the navigation and the
-    pager of /today): a count on ix_reminders_assignee_state_due alone, once per request."""
+    pager of /today): a count on ix_reminders_assignee_state_due alone, once per request, that stops at
+    DUE_COUNT_CAP + 1 (every page shows the badge; a backlog of 100,000 would be counted on each)."""
     def count() -> int:
-        return db.session.scalar(select(func.count()).select_from(Reminder).where(
-            Reminder.assignee_id == user_id, Reminder.state == "open", Reminder.due_at < end_of_day(now)))
+        due = (select(Reminder.id).where(Reminder.assignee_id == user_id, Reminder.state == "open",
+                                         Reminder.due_at < end_of_day(now)).limit(DUE_COUNT_CAP + 1))
+        return db.session.scalar(select(func.count()).select_from(due.subquery()))
 
     return count() if now is not None else _once_per_request(("due", user_id), count)
+
+
+def team_overdue_count(now: datetime | None = None) -> int:
+    """How many open reminders of the whole team are overdue (due before today, Berlin): what the lead's Heute,
+    the lead's digest and the review queue name; one range count on ix_reminders_state_due."""
+    start = datetime.combine(today_berlin(now), time(0, 0), tzinfo=BERLIN)
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.state == "open", Reminder.due_at < start))
+
+    return count() if now is not None else _once_per_request(("team_overdue",), count)
 
 
 def for_case(case_id: int) -> tuple[list[Reminder], list[Reminder]]:
@@ -97,9 +114,14 @@ def outbox_page(status: str | None, page: int, per_page: int, counts: dict[str, 
 
 
 def outbox_counts() -> dict[str, int]:
-    """Emails per status (on ix_outbox_status_due_id), once per request: the status list and the pager."""
-    return _once_per_request(("outbox",), lambda: dict(db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()))
+    """Emails per status, once per request (the status list and the pager): each counted on
+    ix_outbox_status_due_id up to OUTBOX_COUNT_CAP + 1, so a large sent history costs no full scan."""
+    def count(status: OutboxStatus) -> int:
+        rows = select(OutboxMessage.id).where(OutboxMessage.status == status).limit(OUTBOX_COUNT_CAP + 1)
+        return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+
+    return _once_per_request(("outbox",), lambda: {status.value: n for status in OutboxStatus
+                                                   if (n := count(status))})
 
 
 def all_rules() -> list[FollowUpRule]:

@@ -30,7 +30,7 @@ def due_badge():
             return 0
         return queries.due_count(current_user.id)
 
-    return {"due_reminder_count": count}
+    return {"due_reminder_count": count, "due_count_cap": queries.DUE_COUNT_CAP}
 
 
 @bp.app_template_filter("mail_template")
@@ -58,7 +58,9 @@ def _back(case_id: int):
 def today():
     """My reminders due today or overdue, oldest first, with done and snooze buttons."""
     page = queries.due_for(current_user.id, page_arg(), _page_size())
-    return render_template("scheduling/today.html", page=page)
+    # The lead steers the team: Heute names the team's overdue reminders too (the review queue lists them).
+    team_overdue = queries.team_overdue_count() if current_user.role == LEAD else None
+    return render_template("scheduling/today.html", page=page, team_overdue=team_overdue)
 
 
 def _input(form: ReminderForm) -> reminders.ReminderInput:
@@ -204,8 +206,8 @@ def outbox():
     status = request.args.get("status") if request.args.get("status") in outbox_admin.STATUS_LABELS else None
     page = queries.outbox_page(status, page_arg(), _page_size())
     return render_template("scheduling/outbox.html", page=page, status=status, counts=queries.outbox_counts(),
-                           labels=outbox_admin.STATUS_LABELS, can_retry=outbox_admin.can_retry,
-                           can_cancel=outbox_admin.can_cancel)
+                           cap=queries.OUTBOX_COUNT_CAP, labels=outbox_admin.STATUS_LABELS,
+                           can_retry=outbox_admin.can_retry, can_cancel=outbox_admin.can_cancel)
 
 
 def _outbox_action(outbox_id: int, action, done: str):

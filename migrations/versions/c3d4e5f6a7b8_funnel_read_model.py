@@ -2,7 +2,7 @@
 monthly cohort cells with day histograms per stage), filled from cases and case_events
 
 Revision ID: c3d4e5f6a7b8
-Revises: b1c2d3e4f5a6
+Revises: 5e1f0a9c7d21
 Create Date: 2026-12-02 01:40:00
 """
 import sqlalchemy as sa
@@ -12,11 +12,11 @@ from app.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c3d4e5f6a7b8'
-down_revision = 'b1c2d3e4f5a6'
+down_revision = '5e1f0a9c7d21'
 branch_labels = None
 depends_on = None
 
-BUCKETS = 54  # app.reports.models.BUCKETS, written out: a migration must not change with the code
+BUCKETS = 54  # app.reports.funnel_models.BUCKETS, written out: a migration must not change with the code
 
 
 def upgrade():

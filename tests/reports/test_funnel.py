@@ -14,7 +14,7 @@ from app.extensions import db
 from app.reference.models import Municipality, Trade
 from app.reports import funnel, milestones
 from app.reports import services as report_services
-from app.reports.models import BUCKETS
+from app.reports.funnel_models import BUCKETS
 from app.transactions import unit_of_work
 from tests.factories import add_attendance, add_check, add_measure, add_referral
 

@@ -46,8 +46,9 @@ def test_one_digest_per_scout_with_something_due_and_none_for_the_others(app, us
     reminders.close(done, "done")
     db.session.commit()
 
-    assert queue_digests(MONDAY_MORNING) == 1
-    [row] = _digests()
+    assert queue_digests(MONDAY_MORNING) == 2  # the scout's, and the lead's naming the team's overdue reminder
+    row, lead_row = _digests()
+    assert lead_row.recipient == users["lead"].email
     assert (row.recipient, row.audience, row.status) == (users["scout"].email, "staff", "pending")
     assert row.unique_key == f"digest:{users['scout'].id}:2025-03-10"
     assert row.due_at == MONDAY_MORNING.astimezone(UTC)
@@ -59,7 +60,8 @@ def test_queueing_twice_the_same_day_queues_nothing_more(app, users):
     assert queue_digests(MONDAY_MORNING) == 1
     assert queue_digests(MONDAY_MORNING + timedelta(hours=2)) == 0
     assert len(_digests()) == 1
-    assert queue_digests(MONDAY_MORNING + timedelta(days=1)) == 1  # still due the next day: a new digest
+    # still due the next day: a new digest, and, being overdue by then, one for the lead
+    assert queue_digests(MONDAY_MORNING + timedelta(days=1)) == 2
 
 
 def test_no_digest_for_an_inactive_scout_or_when_nothing_is_due(app, users):
@@ -78,9 +80,8 @@ def test_the_digest_arrives_with_both_bodies_listing_the_reminders_and_links(app
     with unit_of_work():
         queue_digests(MONDAY_MORNING)
     stats = dispatch_once()
-    assert stats.sent == 1
-    [mail] = smtp_server.messages
-    assert mail["To"] == users["scout"].email
+    assert stats.sent == 2  # and the lead's, for the team's overdue reminder
+    [mail] = [m for m in smtp_server.messages if m["To"] == users["scout"].email]
     assert mail["Subject"] == "Wiedervorlagen am 10.03.2025: 2 fällig, 1 überfällig"
     assert "List-Unsubscribe" not in mail
     text = mail.get_body(("plain",)).get_content()
@@ -99,7 +100,7 @@ def test_the_job_runs_on_working_days_only(app, users):
     _remind(case, users["scout"], _at(date(2025, 4, 1), 7), "Termin vereinbaren")
     good_friday = datetime(2025, 4, 18, 7, 0, tzinfo=BERLIN)
     assert digest_job(good_friday) == 0 and _digests() == []
-    assert digest_job(datetime(2025, 4, 22, 7, 0, tzinfo=BERLIN)) == 1
+    assert digest_job(datetime(2025, 4, 22, 7, 0, tzinfo=BERLIN)) == 2  # overdue by then: the lead's too
 
 
 def test_the_digest_is_scheduled_at_seven_on_weekdays_berlin_time(app):
@@ -121,3 +122,20 @@ def test_a_digest_queued_before_the_scout_cleared_the_list_says_so(app, users, s
     [mail] = smtp_server.messages
     assert mail["Subject"] == "Wiedervorlagen am 10.03.2025: alles erledigt"
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_the_leads_digest_names_the_teams_overdue_reminders_and_links_the_review_queue(app, users, smtp_server):
+    case = make_case(users["scout"], "Dachdeckerei Hülsmann")
+    _remind(case, users["scout"], _at(date(2025, 3, 6), 7), "Angebot nachfragen")
+    _remind(case, users["scout2"], _at(date(2025, 3, 7), 7), "Rückruf")
+    _remind(case, users["scout2"], _at(date(2025, 3, 10), 9), "Heute fällig, nicht überfällig")
+    with unit_of_work():
+        assert queue_digests(MONDAY_MORNING) == 3  # two scouts, and the lead who has nothing of their own due
+    dispatch_once()
+    [mail] = [m for m in smtp_server.messages if m["To"] == users["lead"].email]
+    assert mail["Subject"] == "Wiedervorlagen am 10.03.2025: alles erledigt, im Team 2 überfällig"
+    for body in (mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()):
+        assert "Im Team sind 2 Wiedervorlagen überfällig" in body
+        assert f"{app.config['PUBLIC_BASE_URL']}/review" in body
+    [scout_mail] = [m for m in smtp_server.messages if m["To"] == users["scout"].email]
+    assert "Im Team" not in scout_mail.get_body(("plain",)).get_content()

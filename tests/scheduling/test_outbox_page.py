@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.cases.models import CaseEvent
 from app.extensions import db
-from app.scheduling import outbox
+from app.scheduling import outbox, queries
 from app.scheduling.dispatch import dispatch_once
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
@@ -135,3 +135,14 @@ def test_the_case_page_lists_failed_mails_with_their_reason(client, login, users
     assert 'href="/outbox?status=failed"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
     other = make_case(users["scout"], "Bäckerei Overkamp")
     assert "nicht zugestellt" not in client.get(f"/cases/{other.id}").get_data(as_text=True)
+
+
+def test_the_status_counts_stop_at_their_cap(client, login, users, monkeypatch):
+    case = _consenting_case(users)
+    for i in range(3):
+        _mail(case, "sent", -timedelta(hours=i), key=f"s{i}")
+    _mail(case, "failed", -timedelta(hours=5), key="f")
+    monkeypatch.setattr(queries, "OUTBOX_COUNT_CAP", 2)
+    login("lead")
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Gesendet: 2+" in page and "Fehlgeschlagen: 1" in page and "Alle: 2+" in page

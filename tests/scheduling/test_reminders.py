@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select, update
 
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
-from app.scheduling import reminders
+from app.scheduling import queries, reminders
 from app.scheduling.models import FollowUpRule, Reminder
 from app.timeutil import BERLIN, utcnow
 from tests.factories import make_case
@@ -260,3 +260,14 @@ def test_end_of_day_is_midnight_in_berlin(app):
     late_in_utc = datetime(2025, 3, 10, 23, 30, tzinfo=UTC)  # already 11 March in Berlin
     assert reminders.end_of_day(late_in_utc) == datetime(2025, 3, 12, 0, 0, tzinfo=BERLIN)
 
+
+
+def test_the_badge_stops_counting_at_its_cap(client, login, users, monkeypatch):
+    case = make_case(users["scout"])
+    for hours in range(3):
+        _remind(case, users["scout"], _at(_today() - timedelta(days=1), hours), f"Aufgabe {hours}")
+    monkeypatch.setattr(queries, "DUE_COUNT_CAP", 2)
+    login("scout")
+    page = client.get("/today").get_data(as_text=True)
+    assert '<span class="badge">2+<span class="visually-hidden">' in page
+    assert "Aufgabe 0" in page and "Aufgabe 2" in page  # the list itself is not capped below a page
