@@ -101,3 +101,13 @@ def rebuild_check_figures() -> None:
         cases = summary.rebuild(db.session.connection())
         figures.rebuild(db.session.connection())
     click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")
+
+
+@procheck_cli.command("rebuild-funnel")
+def rebuild_funnel() -> None:
+    """Recompute the funnel's milestones per case and its monthly cells from the cases and the timeline."""
+    from app.reports import milestones
+
+    with unit_of_work():
+        cases = milestones.rebuild()
+    click.echo(f"Trichter für {cases} Fälle neu aufgebaut.")

@@ -41,6 +41,7 @@ from app.demo import PLACES, WITHDRAW_REASONS, WORKSHOPS, _Region, ensure_accoun
 from app.extensions import db
 from app.partners.models import Partner, Referral
 from app.reference.models import Topic
+from app.reports import milestones as funnel_milestones
 from app.scheduling.calendar import add_business_days
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.timeutil import BERLIN, utcnow
@@ -570,4 +571,5 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
     readmodel.rebuild()
     activity.backfill(db.session.connection())
     figures.rebuild(db.session.connection())
+    funnel_milestones.rebuild()
     return n

@@ -80,10 +80,11 @@ def latest_case(business: Business) -> Case | None:
 def update_business(business: Business, values: dict[str, Any], actor: User) -> Case | None:
     """Save corrected business data; the changed fields are noted on its latest case's timeline.
 
-    A new municipality or trade runs the business_moved hooks (the read models move its cases' cells)."""
+    A new municipality, trade or number of employees (the funnel's size class) runs the business_moved hooks (the
+    read models move its cases' cells)."""
     old_place = (business.municipality_id, business.trade_id)
     changed = fill_business(business, values)
-    if {"municipality_id", "trade_id"} & set(changed):
+    if {"municipality_id", "trade_id", "employees"} & set(changed):
         for hook in registry.current().business_moved:
             hook(business, *old_place)
     case = latest_case(business)

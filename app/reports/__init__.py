@@ -5,8 +5,15 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.auth import offboarding as auth_offboarding
-    from app.reports import handover_views, offboarding, review_views, views
+    from app.cases import registry
+    from app.reports import handover_views, milestones, offboarding, review_views, views
 
+    # The funnel's read model moves its cells in the same transaction as the case.
+    cases = registry.of(app)
+    cases.case_opened.append(milestones.on_case_opened)
+    cases.case_moved.append(milestones.on_case_moved)
+    cases.case_reassigned.append(milestones.on_case_reassigned)
+    cases.business_moved.append(milestones.on_business_moved)
     app.register_blueprint(views.bp)
     app.register_blueprint(review_views.bp)
     app.register_blueprint(handover_views.bp)

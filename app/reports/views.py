@@ -2,13 +2,15 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transactions
 from app.auth.access import access
 from app.inputs import int_arg, page_arg
+from app.reports import charts, services
+from app.reports import funnel as funnel_figures
 from app.reports import programme as programme_figures
-from app.reports import services
 from app.reports.forms import FilterForm, ReassignForm
 
 bp = Blueprint("reports", __name__)
@@ -77,3 +79,20 @@ def programme():
     """The programme's measured impact: checks, mean scores and the change T0→T1, by trade group and municipality."""
     figures = programme_figures.programme(request.args.get("group") or None, int_arg("municipality"))
     return render_template("reports/programme.html", programme=figures, number=format_decimal)
+
+
+@bp.get("/funnel")
+@access("lead", "admin")
+def funnel():
+    """The funnel and the time in each stage of a period's cohorts, by scout, trade group, municipality or size."""
+    page = {"args": request.args, "kinds": funnel_figures.PERIOD_KINDS, "breakdowns": funnel_figures.BREAKDOWNS,
+            "number": format_decimal, "month_text": funnel_figures.month_text}
+    try:
+        period = funnel_figures.parse_period(request.args)
+    except funnel_figures.PeriodInvalid as invalid:
+        return render_template("reports/funnel.html", report=None, problem=invalid.message, **page), 400
+    result = funnel_figures.report(period, request.args.get("by", "owner"))
+    return render_template(
+        "reports/funnel.html", report=result, problem=None,
+        funnel_chart=charts.funnel_chart(result.figures, format_decimal),
+        stage_chart=charts.stage_chart(result.figures, format_decimal, _("Median"), _("80th percentile")), **page)

@@ -63,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "reports.pipeline": {LEAD},
     "reports.reassign": {LEAD},
     "reports.programme": {LEAD},
+    "reports.funnel": {LEAD, ADMIN},
     "review.queue": {LEAD, ADMIN},
     "review.reassign": {LEAD, ADMIN},
     "review.thresholds": {LEAD, ADMIN},
