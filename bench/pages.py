@@ -118,6 +118,7 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
         ("/outbox", lead, lambda i: "/outbox", None),
         ("/programme", lead, lambda i: "/programme", None),
         ("/review", lead, lambda i: "/review", None),
+        ("/funnel", lead, lambda i: "/funnel", None),
     )
     rows = []
     for label, user, url, bare in pages:
