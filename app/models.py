@@ -5,11 +5,12 @@ from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, Check, CheckScore
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Postcode, Topic, Trade
+from app.reports.models import ProgrammeTarget
 from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
 from app.workshops.models import Attendance, Workshop
 
 __all__ = [
     "Attendance", "Business", "Case", "CaseCheckSummary", "CaseCount", "CaseEvent", "Check", "CheckScore",
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
-    "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder",
+    "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "ProgrammeTarget",
 ]
