@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from app.auth.models import User
 from app.cases.models import Business, Case, Measure
-from app.cases.workflow import state_label
+from app.cases.workflow import STATES, state_label
 from app.checks.models import CaseCheckSummary, Check
 from app.extensions import db
 from app.partners.models import Referral
@@ -56,6 +56,9 @@ def rows(with_emails: bool = False, batch: int = BATCH) -> Iterator[list]:
     scouts = dict(db.session.execute(select(User.id, User.name)).all())
     trades = {t.id: (t.name, t.annex, t.group) for t in db.session.scalars(select(Trade))}
     towns = dict(db.session.execute(select(Municipality.id, Municipality.name)).all())
+    # Translated once: a lookup in the catalogue per row and column cost more than the queries.
+    states = {state: state_label(state) for state in STATES}
+    sizes = {key: str(label) for key, label in SIZE_CLASSES.items()}
     t0, t1 = aliased(Check), aliased(Check)
     summary = CaseCheckSummary
     last = 0
@@ -84,8 +87,8 @@ def rows(with_emails: bool = False, batch: int = BATCH) -> Iterator[list]:
              t1_score, email) in chunk:
             trade, annex, group = trades.get(trade_id, ("", "", ""))
             workshop, referral = workshops.get(case_id), referrals.get(case_id)
-            row = [case_id, name, state_label(state), scouts.get(owner_id, ""), trade, annex, group,
-                   towns.get(town_id, ""), employees, str(SIZE_CLASSES[size_class_of(employees)]), _day(opened),
+            row = [case_id, name, states.get(state, state), scouts.get(owner_id, ""), trade, annex, group,
+                   towns.get(town_id, ""), employees, sizes[size_class_of(employees)], _day(opened),
                    _day(t0_at), _day(_aware(workshop)), _day(_aware(referral)), measures.get(case_id),
                    _day(t1_at), t0_score, t1_score]
             yield row + [email] if with_emails else row

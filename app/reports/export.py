@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import IO
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -119,10 +118,10 @@ def csv_value(value, kind: str | None = None) -> str:
     """A value as German Excel reads it: decimal comma, DD.MM.YYYY, empty for no value."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, "dd.MM.yyyy HH:mm")
+    if isinstance(value, datetime):  # strftime, not Babel: the case export formats a million of these
+        return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
-        return format_date(value, "dd.MM.yyyy")
+        return value.strftime("%d.%m.%Y")
     if isinstance(value, float) or kind in (DEC, PCT, CHANGE):
         text = f"{float(value):.1f}".replace(".", ",")
         return f"+{text}" if kind == CHANGE and value > 0 else text
