@@ -5,7 +5,7 @@ from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, Check, CheckScore
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Postcode, Topic, Trade
-from app.reports.models import ProgrammeTarget
+from app.reports.target_models import ProgrammeTarget
 from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
 from app.workshops.models import Attendance, Workshop
 

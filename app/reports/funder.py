@@ -2,7 +2,7 @@
 the result out as the tables that the page, the XLSX file, the CSV file and the CLI all render unchanged.
 
 Every figure is an aggregate query (COUNT … GROUP BY) over the base tables, filtered through the period
-indexes of app.reports.models; nothing loads rows one by one. Definitions (shown with each table):
+indexes of app.reports.target_models; nothing loads rows one by one. Definitions (shown with each table):
 
 - supported business: a business with a milestone in the period: a completed check (first or re-check), an
   attendance at a workshop held in the period, a referral made in the period or a measure implemented in it.

@@ -6,8 +6,8 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from app.inputs import parse_int
-from app.reports.models import METRICS
 from app.reports.period import PROGRAMME_YEARS
+from app.reports.target_models import METRICS
 
 MAX_TARGET = 10_000_000
 NOT_A_TARGET = _l("Please enter a whole number from 0 (or leave the field empty for no target).")

@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.reports import funder
-from app.reports.models import METRICS, ProgrammeTarget
 from app.reports.period import PROGRAMME_YEARS, Period, programme_start, programme_year
+from app.reports.target_models import METRICS, ProgrammeTarget
 from app.timeutil import today_berlin
 
 METRIC_LABELS = {

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.cases.models import Case
 from app.extensions import db
 from app.reports import targets
-from app.reports.models import ProgrammeTarget
 from app.reports.period import Period, programme_year
+from app.reports.target_models import ProgrammeTarget
 from tests.reports.funder_data import berlin, build
 
 

@@ -1,6 +1,6 @@
 """programme_targets (per programme year and metric) and the period indexes of the funder's report
 
-Revision ID: c3d4e5f6a7b8
+Revision ID: d9e8f7a6b5c4
 Revises: b1c2d3e4f5a6
 Create Date: 2026-12-02 02:00:00
 """
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'c3d4e5f6a7b8'
+revision = 'd9e8f7a6b5c4'
 down_revision = 'b1c2d3e4f5a6'
 branch_labels = None
 depends_on = None
