@@ -47,6 +47,8 @@ class Config:
     REGISTER_NUMBER_PATTERN = os.environ.get("REGISTER_NUMBER_PATTERN", r"^\d{4,12}$")
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+    # First day of the three-year programme (YYYY-MM-DD): programme years and targets count from it.
+    PROGRAMME_START = os.environ.get("PROGRAMME_START", "2026-01-01")
 
     # Follow-up delays skip weekends and the public holidays of this federal state (ISO 3166-2 code).
     HOLIDAY_SUBDIVISION = os.environ.get("HOLIDAY_SUBDIVISION", "NW")

@@ -111,3 +111,58 @@ def rebuild_funnel() -> None:
     with unit_of_work():
         cases = milestones.rebuild()
     click.echo(f"Trichter für {cases} Fälle neu aufgebaut.")
+
+
+report_cli = AppGroup("report", help="Reports as files.")
+procheck_cli.add_command(report_cli)
+
+
+def _day(value: str | None, name: str):
+    from app.reports.period import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter("ein Datum JJJJ-MM-TT zwischen 2000 und 2100 angeben", param_hint=name)
+    return day
+
+
+@report_cli.command("funder")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day (inclusive), YYYY-MM-DD.")
+@click.option("--format", "kind", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def report_funder(start: str, end: str, kind: str, output: str) -> None:
+    """Write the funder's report for a period (the same figures as the page /report)."""
+    from app.reports import export
+    from app.reports.funder import funder_report
+    from app.reports.period import Period
+
+    period = Period(_day(start, "--from"), _day(end, "--to"))
+    if period.end < period.start:
+        raise click.BadParameter("das Ende liegt vor dem Anfang", param_hint="--to")
+    with unit_of_work():
+        report = funder_report(period)
+        if kind == "xlsx":
+            export.write_xlsx(report, output)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as target:
+                target.write(export.csv_text(report))
+    click.echo(f"Förderbericht {period.start:%d.%m.%Y}–{period.end:%d.%m.%Y} geschrieben: {output}")
+
+
+@report_cli.command("cases")
+@click.option("--format", "kind", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--emails", is_flag=True, help="Include the businesses' email addresses.")
+def report_cases(kind: str, output: str, emails: bool) -> None:
+    """Write one row per case (for pivot tables), in batches."""
+    from app.reports import case_export
+
+    with unit_of_work():
+        if kind == "xlsx":
+            case_export.write_xlsx(output, emails)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as target:
+                for chunk in case_export.csv_chunks(emails):
+                    target.write(chunk)
+    click.echo(f"Fallliste geschrieben: {output}")

@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.auth import offboarding as auth_offboarding
     from app.cases import registry
-    from app.reports import handover_views, milestones, offboarding, review_views, views
+    from app.reports import funder_views, handover_views, milestones, offboarding, review_views, views
 
     # The funnel's read model moves its cells in the same transaction as the case.
     cases = registry.of(app)
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(review_views.bp)
     app.register_blueprint(handover_views.bp)
+    app.register_blueprint(funder_views.bp)
     # auth asks before disabling an account that owns cases; the hand-over page is here.
     handover = auth_offboarding.of(app)
     handover.owned_cases = offboarding.owned_cases

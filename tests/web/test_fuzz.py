@@ -255,7 +255,8 @@ class Fuzzer:
         for rule in self.rules:
             for method, role in itertools.product(self.methods(rule), self.roles(rule)):
                 response = self.send(Probe(role, method, rule, data=ImmutableMultiDict()))
-                if method == "GET" and response is not None and response.status_code == 200:
+                if (method == "GET" and response is not None and response.status_code == 200
+                        and response.mimetype == "text/html"):  # not the downloads (XLSX, CSV)
                     self.file_forms(response.get_data(as_text=True), self.url(Probe(role, method, rule)))
 
     def file_forms(self, page: str, page_url: str) -> None:
