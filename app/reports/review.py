@@ -25,7 +25,7 @@ from app.counting import count_upto
 from app.errors import DomainError
 from app.extensions import db
 from app.reports.models import StuckThreshold
-from app.scheduling.calendar import is_business_day
+from app.scheduling.calendar import business_days_between, is_business_day
 from app.scheduling.models import OutboxMessage, Reminder
 from app.scheduling.queries import team_overdue_count
 from app.scheduling.reminders import ASSIGNEE_ROLES
@@ -93,11 +93,7 @@ def working_days_before(day: date, days: int) -> date:
 
 def working_days_between(start: date, end: date) -> int:
     """Full working days after `start` up to and including `end` (what the queue shows as "idle for")."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        count += is_business_day(day)
-    return count
+    return business_days_between(start, end)
 
 
 def cutoffs(now: datetime | None = None) -> dict[str, datetime]:
