@@ -157,6 +157,8 @@ def counted(session: Session, found: Resolved, cases: Select, limit: int) -> Sel
         named = cases.join(businesses_fts, businesses_fts.c.rowid == Business.id).where(_fts_match(found.term))
     else:
         named = cases.where(name_condition(session, found.term))
-    both = union_all(cases.where(places).with_only_columns(Case.id),
-                     named.where(not_(places)).with_only_columns(Case.id)).subquery()
+    # Each branch carries the limit too: without it PostgreSQL plans a branch for all its rows (a hash join of
+    # every matching business, 290 ms for a trade at 1M) instead of a nested loop that stops (8 ms).
+    both = union_all(cases.where(places).with_only_columns(Case.id).limit(limit),
+                     named.where(not_(places)).with_only_columns(Case.id).limit(limit)).subquery()
     return select(both.c.id).limit(limit)
