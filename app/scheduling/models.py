@@ -70,7 +70,7 @@ class Reminder(db.Model):
     __tablename__ = "reminders"
     __table_args__ = (
         Index("ix_reminders_assignee_state_due", "assignee_id", "state", "due_at"),
-        Index("ix_reminders_case_state", "case_id", "state"),
+        Index("ix_reminders_case_state_due", "case_id", "state", "due_at", "id"),  # a case's reminders in order
         # The team's overdue reminders (the lead's review queue, Heute and digest), oldest first.
         Index("ix_reminders_state_due", "state", "due_at", "id"),
         one_of("state", ReminderState),

@@ -3,6 +3,7 @@ joining cases or businesses."""
 
 from app.scheduling import queries
 from tests.cases.test_query_plans import plans_of, the_page_query
+from tests.factories import make_case
 
 
 def test_the_outbox_page_uses_an_index_for_newest_due_first(app, users):
@@ -22,3 +23,11 @@ def test_today_and_the_badge_count_on_the_reminders_index_alone(app, users):
     assert any("ix_reminders_assignee_state_due" in step for step in plan), plan
     rows = the_page_query(plans, "reminders")
     assert not any("TEMP B-TREE" in step for step in rows), rows
+
+
+def test_a_cases_reminders_are_read_by_the_case_not_by_every_open_reminder(app, users):
+    case = make_case(users["scout"])
+    plans = plans_of(lambda: queries.for_case(case.id))
+    for statement, plan in plans.items():
+        if "FROM reminders" in statement:
+            assert any("ix_reminders_case_state_due" in step for step in plan), plan
