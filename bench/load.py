@@ -157,6 +157,13 @@ def gunicorn(url: str, secret_key: str, log: Path):
             server.wait()
 
 
+def _get(connection: http.client.HTTPConnection, path: str, headers: dict) -> http.client.HTTPResponse:
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()  # a sync worker closes the connection afterwards; the next request reconnects
+    return response
+
+
 def client(port: int, role: str, cookie: str, cases: list[int], seed: int, until: float, out: list) -> None:
     """One browser: GET after GET from the role's mix until `until`, each as (label, seconds, outcome)."""
     rng = random.Random(seed)
@@ -168,9 +175,13 @@ def client(port: int, role: str, cookie: str, cases: list[int], seed: int, until
         path = paths[index].format(page=rng.randint(1, 5), case=rng.choice(cases) if cases else 0)
         start = time.perf_counter()
         try:
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()  # a sync worker closes the connection afterwards; the next request reconnects
+            try:
+                response = _get(connection, path, headers)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed the idle keep-alive connection while the client was thinking (gunicorn's
+                # keep-alive is 2 s): reconnect and send again once, as a browser does.
+                connection.close()
+                response = _get(connection, path, headers)
             outcome = "ok" if response.status == 200 else f"status {response.status}"
         except TimeoutError:
             outcome = "timeout"
