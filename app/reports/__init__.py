@@ -1,4 +1,5 @@
-"""The lead's pipeline and the programme's figures (the top of the package order: it reads them all)."""
+"""The lead's steering: pipeline, review queue, hand-over, funnel, programme figures, targets and the funder's report
+(the top of the package order: it reads them all)."""
 
 from flask import Flask
 
