@@ -8,8 +8,9 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import activity, measures, measures_views, readmodel, views  # noqa: F401 (activity: its flush hook)
+    from app.cases import activity, measures, measures_views, readmodel, views
 
+    activity.listen()  # last_activity_at and awaiting_business_since follow every timeline entry
     cases = registry.init_app(app)
     # The pipeline's read model moves its counts in the same transaction as the case.
     cases.case_opened.append(readmodel.on_case_opened)

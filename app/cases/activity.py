@@ -46,7 +46,12 @@ def _changes(entries: list[CaseEvent]) -> tuple[dict[int, datetime], dict[int, d
     return latest, waiting
 
 
-@event.listens_for(Session, "after_flush")
+def listen() -> None:
+    """Keep the columns on every flush (cases.init_app calls it; Session events are per process, added once)."""
+    if not event.contains(Session, "after_flush", _keep_activity):
+        event.listen(Session, "after_flush", _keep_activity)
+
+
 def _keep_activity(session: Session, _flush_context) -> None:
     entries = [obj for obj in session.new if isinstance(obj, CaseEvent) and obj.created_at is not None]
     if not entries:
