@@ -105,15 +105,15 @@ def rebuild_check_figures() -> None:
     click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")
 
 
-@procheck_cli.command("rebuild-supported")
-def rebuild_supported() -> None:
-    """Recompute which businesses the funder report counts as supported in each month, quarter and year (after a
-    change of PROGRAMME_START, or of a trade's annex or group)."""
+@procheck_cli.command("rebuild-funder-figures")
+def rebuild_funder_figures() -> None:
+    """Recount the funder report's businesses per month, quarter and year and its counts per day (after a change
+    of PROGRAMME_START, of a partner's kind, or of a trade's annex or group)."""
     from app.reports import support
 
     with unit_of_work():
         businesses = support.rebuild()
-    click.echo(f"Unterstützte Betriebe neu gezählt: {businesses}.")
+    click.echo(f"Kennzahlen des Förderberichts für {businesses} Betriebe neu gezählt.")
 
 
 @procheck_cli.command("rebuild-funnel")

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
-from app.cases.models import Business, Case, Measure
+from app.cases.models import Business, Case
 from app.checks import change_days
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
@@ -31,10 +31,10 @@ from app.checks.summary import DMA_PREFIX
 from app.extensions import db
 from app.partners.models import PARTNER_KINDS, Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
-from app.reports import support
+from app.reports import day_counts, support
 from app.reports.period import Period
 from app.timeutil import utcnow
-from app.workshops.models import Attendance, Workshop
+from app.workshops.models import Workshop
 
 SIZE_CLASSES = {
     "micro": _l("Micro enterprise (fewer than 10 employees)"),
@@ -151,8 +151,7 @@ def counted_cells(period: Period) -> list[tuple[str, str, str, int, int]]:
 
 
 def check_counts(period: Period) -> dict[str, int]:
-    query = select(Check.kind, func.count()).where(completed_in(period)).group_by(Check.kind)
-    return {FIRST: 0, RECHECK: 0, **dict(db.session.execute(query).all())}
+    return {FIRST: 0, RECHECK: 0, **day_counts.totals(day_counts.CHECKS, period.start, period.end)}
 
 
 def changes(period: Period) -> tuple[list[Change], list[Change]]:
@@ -174,49 +173,59 @@ def changes(period: Period) -> tuple[list[Change], list[Change]]:
 
 
 def workshops(period: Period) -> dict[str, tuple[int, int]]:
-    query = (select(Topic.name, func.count(distinct(Workshop.id)), func.count(Attendance.id))
-             .select_from(Workshop).join(Topic, Topic.id == Workshop.topic_id)
-             .outerjoin(Attendance, Attendance.workshop_id == Workshop.id)
-             .where(_in(Workshop.starts_at, period)).group_by(Topic.name).order_by(Topic.name))
-    return {name: (held, n) for name, held, n in db.session.execute(query)}
+    """Per topic: workshops held in the period (the workshops table is small) and their participations."""
+    held = db.session.execute(select(Topic.id, Topic.name, func.count()).join(Workshop, Workshop.topic_id == Topic.id)
+                              .where(_in(Workshop.starts_at, period)).group_by(Topic.id, Topic.name)
+                              .order_by(Topic.name))
+    taking_part = day_counts.totals(day_counts.PARTICIPATIONS, period.start, period.end)
+    return {name: (n, taking_part.get(str(topic_id), 0)) for topic_id, name, n in held}
 
 
 def participations(period: Period) -> int:
-    return db.session.scalar(select(func.count()).select_from(Attendance)
-                             .join(Workshop, Workshop.id == Attendance.workshop_id)
-                             .where(_in(Workshop.starts_at, period))) or 0
+    return sum(day_counts.totals(day_counts.PARTICIPATIONS, period.start, period.end).values())
+
+
+def _distinct_businesses(period: Period, cases) -> dict[str, int]:
+    """Distinct businesses per metric of a period: from the read model when it keeps the period, else counted
+    from `cases` (a query of (metric, case id)) here."""
+    if support.is_kept(period):
+        return support.metric_totals(period)
+    found = cases.subquery()
+    return dict(db.session.execute(
+        select(found.c.metric, func.count(distinct(Case.business_id))).join(Case, Case.id == found.c.case_id)
+        .group_by(found.c.metric)).all())
 
 
 def referrals(period: Period) -> dict[str, tuple[int, int]]:
-    query = (select(Partner.kind, func.count(), func.count(distinct(Referral.case_id)))
-             .select_from(Referral).join(Partner, Partner.id == Referral.partner_id)
-             .where(_in(Referral.created_at, period)).group_by(Partner.kind))
-    found = {kind: (n, cases) for kind, n, cases in db.session.execute(query)}
-    return {kind: found.pop(kind, (0, 0)) for kind in PARTNER_KINDS} | found
+    """Per partner kind: referrals made in the period, and the distinct businesses referred."""
+    made = day_counts.totals(day_counts.REFERRALS, period.start, period.end)
+    referred = _distinct_businesses(period, select(
+        (literal(support.REFERRED) + Partner.kind).label("metric"), Referral.case_id)
+        .join(Partner, Partner.id == Referral.partner_id).where(_in(Referral.created_at, period)))
+    kinds = list(PARTNER_KINDS) + sorted(set(made) - set(PARTNER_KINDS))
+    return {kind: (made.get(kind, 0), referred.get(support.REFERRED + kind, 0)) for kind in kinds}
 
 
 def referral_count(period: Period) -> int:
-    return db.session.scalar(select(func.count()).where(_in(Referral.created_at, period))) or 0
-
-
-def _implemented(period: Period):
-    return and_(Measure.status == "implemented", Measure.implemented_on.between(period.start, period.end))
+    return sum(day_counts.totals(day_counts.REFERRALS, period.start, period.end).values())
 
 
 def measures(period: Period) -> dict[str, int]:
-    query = (select(Topic.name, func.count()).select_from(Measure).outerjoin(Topic, Topic.id == Measure.topic_id)
-             .where(_implemented(period)).group_by(Topic.name).order_by(Topic.name))
+    counts = day_counts.totals(day_counts.MEASURES, period.start, period.end)
+    names = dict(db.session.execute(select(Topic.id, Topic.name)).all())
     no_topic = str(_l("Without topic"))
-    return {name or no_topic: n for name, n in db.session.execute(query)}
+    found = {names.get(int(key)) or no_topic: n for key, n in counts.items()}
+    return dict(sorted(found.items()))
 
 
 def measure_count(period: Period) -> int:
-    return db.session.scalar(select(func.count()).select_from(Measure).where(_implemented(period))) or 0
+    return sum(day_counts.totals(day_counts.MEASURES, period.start, period.end).values())
 
 
 def businesses_reached(period: Period) -> int:
     """Distinct businesses whose case was opened in the period (first contact made or requested)."""
-    return db.session.scalar(select(func.count(distinct(Case.business_id))).where(_in(Case.opened_at, period))) or 0
+    return _distinct_businesses(period, select(literal(support.REACHED).label("metric"), Case.id.label("case_id"))
+                                .where(_in(Case.opened_at, period))).get(support.REACHED, 0)
 
 
 def funder_report(period: Period) -> FunderReport:

@@ -1,5 +1,6 @@
-"""change_days, supported_cells and business_support: the funder report's changes T0->T1 per day and its
-supported businesses per month, quarter, year and programme year, filled from the checks and the milestones
+"""change_days, supported_cells, business_support and day_counts: the funder report's changes T0->T1 per day,
+its distinct businesses (supported, reached, referred) per month, quarter, year and programme year, and its plain
+counts per day, filled from the checks, the cases and the milestones
 
 Revision ID: a0b1c2d3e4f5
 Revises: e4f5a6b7c8d9
@@ -27,13 +28,14 @@ def upgrade():
     op.create_table('supported_cells',
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('metric', sa.String(length=40), nullable=False),
     sa.Column('size', sa.String(length=8), nullable=False),
     sa.Column('annex', sa.String(length=4), nullable=False),
     sa.Column('trade_group', sa.String(length=80), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('businesses', sa.Integer(), server_default='0', nullable=False),
-    sa.PrimaryKeyConstraint('period_start', 'period_end', 'size', 'annex', 'trade_group', 'municipality_id',
-                            name=op.f('pk_supported_cells'))
+    sa.PrimaryKeyConstraint('period_start', 'period_end', 'metric', 'size', 'annex', 'trade_group',
+                            'municipality_id', name=op.f('pk_supported_cells'))
     )
     op.create_table('business_support',
     sa.Column('business_id', sa.Integer(), nullable=False),
@@ -46,6 +48,13 @@ def upgrade():
                             name=op.f('fk_business_support_business_id_businesses')),
     sa.PrimaryKeyConstraint('business_id', name=op.f('pk_business_support'))
     )
+    op.create_table('day_counts',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('metric', sa.String(length=20), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('n', sa.Integer(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('day', 'metric', 'key', name=op.f('pk_day_counts'))
+    )
     # What is there so far: the same code as `flask procheck rebuild-check-figures` and `rebuild-supported`.
     from app.checks.change_days import rebuild as rebuild_changes
     from app.reports.support import rebuild as rebuild_supported
@@ -55,6 +64,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('day_counts')
     op.drop_table('business_support')
     op.drop_table('supported_cells')
     op.drop_table('change_days')
