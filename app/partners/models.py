@@ -11,6 +11,7 @@ from app.reference.models import Topic
 from app.timeutil import UTCDateTime, utcnow
 from app.vocabulary import one_of
 
+
 class PartnerAnswer(StrEnum):
     """What a partner reports back on a referral through the link in its mail."""
 

@@ -159,10 +159,12 @@ def refer(case: Case, partner: Partner, topic: Topic, consent: bool, note: str, 
 
 def _mail_partner_now(case: Case) -> None:
     """Run the "referred" state's partner-mail rules again; their unique keys add only the new referral's mail."""
-    entry = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.REFERRAL)
+    entry = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                      CaseEvent.kind == EventKind.REFERRAL)
                               .order_by(CaseEvent.id.desc()).limit(1))
     for rule in db.session.scalars(select(FollowUpRule).where(
-            FollowUpRule.state == State.REFERRED, FollowUpRule.action == "email_partner", FollowUpRule.active.is_(True))):
+            FollowUpRule.state == State.REFERRED, FollowUpRule.action == "email_partner",
+            FollowUpRule.active.is_(True))):
         follow_ups.schedule(rule, case, entry)
 
 
