@@ -61,10 +61,12 @@ class ReferralForm(RecordForm):
 
 class WithdrawReferralForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the withdrawal"), validators=[
-        DataRequired(_l("Please give a reason.")), Length(max=2000)])
+        DataRequired(_l("Please give a reason.")), Length(max=5000, message=_l("At most 5000 characters."))])
 
 
 class PartnerAnswerForm(FlaskForm):
     answer = RadioField(_l("Your report"), choices=list(ANSWERS.items()),
+                        invalid_choice_message=_l("Please choose an answer."),
                         validators=[InputRequired(_l("Please choose an answer."))])
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), validators=[
+        Optional(), Length(max=5000, message=_l("At most 5000 characters."))])
