@@ -27,7 +27,7 @@ ANSWERS = {
     PartnerAnswer.NO_NEED: _l("No need / not a fit"),
 }
 assert set(ANSWERS) == set(PartnerAnswer), "every answer needs its label"
-DEFAULT_MAX_AGE_DAYS = 90
+MAX_AGE = timedelta(days=90)  # the issue's lifetime of the partner's link, counted from sending the mail
 
 
 class AnswerLinkError(Exception):
@@ -45,10 +45,6 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="procheck-link-partner-answer")
 
 
-def max_age() -> timedelta:
-    return timedelta(days=float(current_app.config.get("LINK_PARTNER_ANSWER_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS)))
-
-
 def make_url(referral: Referral) -> str:
     """The absolute URL (PUBLIC_BASE_URL) of the referral's answer link; works outside a request (the dispatcher)."""
     token = _serializer().dumps({"r": referral.id, "p": referral.partner_id})
@@ -59,7 +55,7 @@ def make_url(referral: Referral) -> str:
 def open_link(token: str) -> Referral:
     """The referral the link was made for; raises AnswerLinkError. Changes nothing."""
     try:
-        payload = _serializer().loads(token, max_age=max_age().total_seconds())
+        payload = _serializer().loads(token, max_age=MAX_AGE.total_seconds())
     except SignatureExpired as error:
         raise AnswerLinkError("expired") from error
     except BadData as error:
