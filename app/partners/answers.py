@@ -17,6 +17,7 @@ from app.cases.models import Case
 from app.cases.services import add_event
 from app.cases.vocab import EventKind
 from app.extensions import db
+from app.inputs import DB_INT_MAX
 from app.partners.models import PartnerAnswer, Referral
 from app.partners.services import close_answer_reminder
 from app.timeutil import utcnow
@@ -61,7 +62,8 @@ def open_link(token: str) -> Referral:
     except BadData as error:
         raise AnswerLinkError("forged") from error
     referral_id = payload.get("r") if isinstance(payload, dict) else None
-    referral = db.session.get(Referral, referral_id) if type(referral_id) is int else None
+    in_range = type(referral_id) is int and 1 <= referral_id <= DB_INT_MAX  # a bigger id would fail in PostgreSQL
+    referral = db.session.get(Referral, referral_id) if in_range else None
     if referral is None or referral.partner_id != payload.get("p"):
         raise AnswerLinkError("forged")  # signed by us, but the referral is gone (erased data)
     if referral.withdrawn_at is not None:

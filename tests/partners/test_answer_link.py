@@ -22,6 +22,8 @@ from app.scheduling import links
 from app.scheduling.models import Reminder
 from tests.mailflow import BASE_URL, advance, bodies, consenting_case, deliver, path_of, received
 
+pytestmark = pytest.mark.postgres  # links, answers and their timeline entries hold on both databases
+
 DAY = 86400
 CONTACT_MADE = "Kontakt aufgenommen"
 

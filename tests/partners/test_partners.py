@@ -156,6 +156,7 @@ def test_admin_maintains_city_region_contact_data_topics_and_active(client, logi
     assert not partner.active and [t.key for t in partner.topics] == ["ai"]
 
 
+@pytest.mark.postgres
 def test_a_partner_without_email_is_shown_incomplete_and_cannot_receive_referrals(client, login, users):
     partner = _partner("Westfälische")
     partner.email = ""  # a partner from before e-mail addresses were required
@@ -175,6 +176,7 @@ def test_a_partner_without_email_is_shown_incomplete_and_cannot_receive_referral
     assert _count(Referral) == 0
 
 
+@pytest.mark.postgres
 def test_the_referral_form_offers_only_partners_with_the_chosen_topic_and_says_how_many_are_hidden(
         client, login, users):
     case = make_case(users["scout"])
@@ -201,10 +203,12 @@ def test_a_partner_without_the_topic_is_refused_even_when_posted_directly(client
         "partner_id": partner.id, "topic_id": _topic("social_media").id, "consent": "y", "move_on": "y"})
     assert response.status_code == 422 and "Bitte wählen Sie einen Eintrag aus der Liste." in response.get_data(
         as_text=True)
-    for topic_id in ("99999999999999999999", "0", "abc", ""):
+    not_listed = "Bitte wählen Sie einen Eintrag aus der Liste."
+    for topic_id, message in (("99999999999999999999", not_listed), ("0", not_listed), ("abc", not_listed),
+                              ("", "Bitte wählen Sie ein Thema.")):
         response = client.post(f"/cases/{case.id}/referrals", data={
             "partner_id": partner.id, "topic_id": topic_id, "consent": "y"})
-        assert response.status_code == 422, topic_id
+        assert response.status_code == 422 and message in response.get_data(as_text=True), topic_id
     assert _count(Referral) == 0 and db.session.get(Case, case.id).state == "check_done"
 
 
