@@ -92,12 +92,13 @@ def save_partner(partner: Partner, values: dict, topic_ids: list[int]) -> Partne
 
 
 def active_with_expertise(topic_ids: set[int], limit: int | None = None) -> list[Partner]:
-    """Active partners with expertise in one of these topics, by name."""
+    """Active partners with expertise in one of these topics, by name (only complete ones, with an email address)."""
     if not topic_ids:
         return []
     return list(db.session.scalars(
-        select(Partner).where(Partner.active, exists().where(partner_topics.c.partner_id == Partner.id,
-                                                             partner_topics.c.topic_id.in_(topic_ids)))
+        select(Partner).where(Partner.active, Partner.email != "",
+                              exists().where(partner_topics.c.partner_id == Partner.id,
+                                             partner_topics.c.topic_id.in_(topic_ids)))
         .order_by(Partner.name).limit(limit)))
 
 
