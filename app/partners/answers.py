@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 
 from app.cases.models import Case
 from app.cases.services import add_event
@@ -80,7 +81,13 @@ def record(referral: Referral, answer: str, note: str) -> None:
     if answer not in ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
     note = (note or "").strip()
-    referral.answer, referral.answer_note, referral.answered_at = answer, note, utcnow()
+    # Guarded: a referral withdrawn while the partner filled in the form takes no answer.
+    stored = db.session.execute(
+        update(Referral).where(Referral.id == referral.id, Referral.withdrawn_at.is_(None))
+        .values(answer=answer, answer_note=note, answered_at=utcnow()).execution_options(synchronize_session=False))
+    if stored.rowcount != 1:
+        raise AnswerLinkError("withdrawn")
+    db.session.refresh(referral)
     label = answer_label(answer)
     text = _("%(partner)s reports on the referral for “%(topic)s”: %(answer)s", partner=referral.partner.name,
              topic=referral.topic.name, answer=label)

@@ -1,7 +1,7 @@
 """Partner directory and referrals."""
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, select, update
 
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseEvent
@@ -182,7 +182,14 @@ def withdraw(referral: Referral, actor: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise PartnerError(_("Please give a reason."), "reason")
-    referral.withdrawn_at, referral.withdrawn_by_id, referral.withdraw_reason = utcnow(), actor.id, reason
+    # A guarded UPDATE: of two withdrawals at once only one counts (the other finds it withdrawn).
+    claimed = db.session.execute(
+        update(Referral).where(Referral.id == referral.id, Referral.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow(), withdrawn_by_id=actor.id, withdraw_reason=reason)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise PartnerError(_("This referral has already been withdrawn."))
+    db.session.refresh(referral)
     why = _("The referral to %(partner)s was withdrawn.", partner=referral.partner.name)
     pending = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.case_id == case.id, OutboxMessage.audience == "partner", OutboxMessage.status == "pending"))

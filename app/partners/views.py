@@ -122,13 +122,13 @@ def answer(token: str):
     """
     try:
         referral = answers.open_link(token)
+        preselected = request.args.get("a")  # each answer in the mail links here with its answer pre-selected
+        form = PartnerAnswerForm(answer=preselected if preselected in answers.ANSWERS else referral.answer)
+        if form.validate_on_submit():
+            answers.record(referral, form.answer.data, form.note.data)
+            return render_template("partners/answer_done.html", answer=answers.answer_label(form.answer.data))
     except answers.AnswerLinkError as error:
         return render_template("partners/answer_error.html", kind=error.kind), error.status
-    preselected = request.args.get("a")  # each answer in the mail links here with its answer pre-selected
-    form = PartnerAnswerForm(answer=preselected if preselected in answers.ANSWERS else referral.answer)
-    if form.validate_on_submit():
-        answers.record(referral, form.answer.data, form.note.data)
-        return render_template("partners/answer_done.html", answer=answers.answer_label(form.answer.data))
     last = answers.answer_label(referral.answer) if referral.answer else None
     return render_template("partners/answer.html", form=form, referral=referral, last=last,
                            business=db.session.get(Case, referral.case_id).business), 422 if form.errors else 200

@@ -2,16 +2,18 @@
 case's state then lacks its record, the case page says so and offers the team lead the correction back."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.cases import workflow
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
+from app.partners import answers
 from app.partners.models import Partner, Referral
-from app.partners.services import has_referral
+from app.partners.services import PartnerError, has_referral, withdraw
 from app.reference.models import Topic
 from app.scheduling.models import OutboxMessage, Reminder
-from tests.factories import add_attendance, bring_to, make_case
+from app.timeutil import utcnow
+from tests.factories import add_attendance, add_referral, bring_to, make_case
 
 REASON = "Versehentlich beim falschen Betrieb erfasst"
 
@@ -135,3 +137,30 @@ def test_a_second_valid_referral_keeps_the_state_standing(client, login, users):
     assert workflow.unmet(db.session.get(Case, case.id)) is None
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "passt nicht mehr zu den Einträgen" not in page
+
+
+@pytest.mark.postgres
+def test_of_two_withdrawals_at_once_only_one_counts(app, users):
+    case = bring_to(make_case(users["scout"]), "check_done", users["scout"])
+    referral = add_referral(case)
+    # Another request withdrew it after this one loaded the referral (its object still says "not withdrawn").
+    db.session.execute(update(Referral).where(Referral.id == referral.id)
+                       .values(withdrawn_at=utcnow(), withdraw_reason="zuerst")
+                       .execution_options(synchronize_session=False))
+    assert referral.withdrawn_at is None
+    with pytest.raises(PartnerError, match="bereits zurückgezogen"):
+        withdraw(referral, users["lead"], "gleichzeitig")
+    db.session.rollback()
+    assert _events(case, "referral_withdrawn") == []
+
+
+@pytest.mark.postgres
+def test_a_referral_withdrawn_while_the_partner_answers_takes_no_answer(app, users):
+    referral = add_referral(make_case(users["scout"]))
+    db.session.execute(update(Referral).where(Referral.id == referral.id).values(withdrawn_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(answers.AnswerLinkError) as raised:
+        answers.record(referral, "contacted", "")
+    assert raised.value.kind == "withdrawn"
+    db.session.rollback()
+    assert db.session.get(Referral, referral.id).answer is None
