@@ -72,9 +72,11 @@ def add_attendance(case: Case) -> Attendance:
 
 
 def add_referral(case: Case) -> Referral:
-    partner = db.session.scalar(select(Partner).where(Partner.active).order_by(Partner.id))
+    topic = _topic()
+    partner = db.session.scalar(select(Partner).where(Partner.active, Partner.email != "",
+                                                      Partner.topics.contains(topic)).order_by(Partner.id))
     with unit_of_work():
-        partners.refer(case, partner, _topic(), True, "", _actor(case), move_on=False)
+        partners.refer(case, partner, topic, True, "", _actor(case), move_on=False)
     return db.session.scalar(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id.desc()))
 
 

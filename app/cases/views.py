@@ -45,6 +45,7 @@ def _render_case(case: Case, note_form: NoteForm, status: int = 200,
     events = queries.timeline(case.id, page_arg())
     return render_template(
         "cases/show.html", case=case, events=events, options=workflow.options(case, current_user),
+        unmet=workflow.unmet(case),
         retry=retry, note_form=note_form, channel_labels=CHANNEL_LABELS,
         panels=[(panel, panel.items(case)) for panel in registry.current().panels],
     ), status

@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     SELF_CHECK_SUBMITTED = "self_check_submitted"
     WORKSHOP_ATTENDED = "workshop_attended"
     REFERRAL = "referral"
+    REFERRAL_ANSWERED = "referral_answered"
+    REFERRAL_WITHDRAWN = "referral_withdrawn"
     REMINDER_CREATED = "reminder_created"
     REMINDER_DONE = "reminder_done"
     REMINDER_SNOOZED = "reminder_snoozed"

@@ -173,6 +173,29 @@ def options(case: Case, user: User) -> list[Option]:
     ]
 
 
+@dataclass(frozen=True)
+class Unmet:
+    """The case's state no longer has the record it stands on; `correction` is the lead's move back."""
+
+    milestone: Milestone
+    correction: Move
+
+
+def _holds(state: str, case: Case) -> bool:
+    milestone = next((m for m in MILESTONES if m.target == state), None)
+    return milestone is None or registry.current().guards[milestone.record](case)
+
+
+def unmet(case: Case) -> Unmet | None:
+    """When the guard of the case's state no longer holds (e.g. its only referral was withdrawn): what is missing
+    and the correction back to the latest earlier state whose record still holds."""
+    if case.state not in ORDER or _holds(case.state, case):
+        return None
+    milestone = next(m for m in MILESTONES if m.target == case.state)
+    target = next(s for s in reversed(ORDER[:ORDER.index(case.state)]) if _holds(s, case))
+    return Unmet(milestone, find_move(case.state, target))
+
+
 def open_case(case: Case, actor: User | None) -> CaseEvent:
     """Give a new case its initial state and its "opened" entry, then run the case_opened hooks.
 

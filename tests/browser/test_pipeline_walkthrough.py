@@ -165,8 +165,9 @@ def test_scout_walks_a_new_business_through_the_whole_pipeline(page: Page, live_
 
     # A referral: refused without the business's consent (nothing saved), then recorded with it.
     page.get_by_role("link", name="An einen Partner vermitteln").click()
+    page.get_by_label("1. Thema", exact=True).select_option(label="IT-Sicherheit")  # the topic decides the partners
+    page.get_by_role("button", name="Partner zu diesem Thema zeigen").click()
     page.get_by_label("Partner", exact=True).select_option(label=PARTNER)
-    page.get_by_label("Thema", exact=True).select_option(label="IT-Sicherheit")
     page.get_by_label("Hinweis für den Partner").fill("Bitte um ein Erstgespräch zur Datensicherung.")
     move_on_box(page, "referred").check()
     page.get_by_role("button", name="Vermittlung speichern").click()

@@ -16,7 +16,7 @@ from app.scheduling import outbox, reminders
 from app.scheduling.models import FollowUpRule
 from app.timeutil import utcnow
 from app.workshops.models import Workshop
-from tests.factories import add_attendance, add_check, add_measure, make_case
+from tests.factories import add_attendance, add_check, add_measure, add_referral, make_case
 from tests.web.test_headers import assert_secure_headers
 
 ANON, SCOUT, LEAD, ADMIN = "anonymous", "scout", "lead", "admin"
@@ -60,6 +60,9 @@ EXPECTED: dict[str, set[str]] = {
     "partners.new": {LEAD, ADMIN},
     "partners.edit": {LEAD, ADMIN},
     "partners.refer": CASE_WORKERS,
+    "partners.figures_page": {LEAD},
+    "partners.withdraw": CASE_WORKERS,
+    "partners.answer": PUBLIC,
     "reports.pipeline": {LEAD},
     "reports.reassign": {LEAD},
     "reports.programme": {LEAD},
@@ -119,6 +122,7 @@ def ids(app, users):
     case = make_case(users["scout"])
     check = add_check(case)
     add_attendance(case)
+    referral = add_referral(case)
     draft = Check(case_id=case.id, questionnaire_version="v1", status="draft", answers={})
     db.session.add(draft)
     measure = add_measure(case, "planned")
@@ -131,6 +135,7 @@ def ids(app, users):
         "case_id": case.id, "business_id": case.business_id, "check_id": check.id,
         "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
         "user_id": users["scout2"].id, "draft_id": draft.id, "measure_id": measure.id, "step": 1,
+        "referral_id": referral.id,
         "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
     }
 
