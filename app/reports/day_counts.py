@@ -47,7 +47,7 @@ def _queries(day: date) -> dict[str, object]:
         PARTICIPATIONS: select(Workshop.topic_id, func.count()).join(Attendance, Attendance.workshop_id == Workshop.id)
         .where(_within(Workshop.starts_at, day)).group_by(Workshop.topic_id),
         REFERRALS: select(Partner.kind, func.count()).join(Referral, Referral.partner_id == Partner.id)
-        .where(_within(Referral.created_at, day)).group_by(Partner.kind),
+        .where(_within(Referral.created_at, day), Referral.withdrawn_at.is_(None)).group_by(Partner.kind),
         MEASURES: select(Measure.topic_id, func.count())
         .where(Measure.status == "implemented", Measure.implemented_on == day).group_by(Measure.topic_id),
     }
@@ -92,7 +92,8 @@ def rebuild(connection: Connection | None = None) -> int:
         CHECKS: select(Check.completed_at, Check.kind).where(Check.status == "completed"),
         PARTICIPATIONS: select(Workshop.starts_at, Workshop.topic_id)
         .join(Attendance, Attendance.workshop_id == Workshop.id),
-        REFERRALS: select(Referral.created_at, Partner.kind).join(Partner, Partner.id == Referral.partner_id),
+        REFERRALS: select(Referral.created_at, Partner.kind).join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.withdrawn_at.is_(None)),
         MEASURES: select(Measure.implemented_on, Measure.topic_id).where(Measure.status == "implemented"),
     }
     for metric, query in sources.items():

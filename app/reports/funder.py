@@ -1,14 +1,15 @@
 """The funder's report for a period: one function computes every figure (`funder_report`), and `tables()` lays
 the result out as the tables that the page, the XLSX file, the CSV file and the CLI all render unchanged.
 
-Every figure is an aggregate query (COUNT … GROUP BY): the supported businesses from their read model
-(app.reports.support) for a month, quarter, year or programme year, the changes T0→T1 from their sums per day
-(app.checks.change_days), the rest over the base tables through the period indexes of
-app.reports.target_models; nothing loads rows one by one. Definitions (shown with each table):
+Every figure is an aggregate query (COUNT … GROUP BY) over a read model: the distinct businesses (supported,
+reached, referred) per month, quarter, year or programme year from app.reports.support (counted live over the
+base tables for any other period), the plain counts per day from app.reports.day_counts, the changes T0→T1 from
+their sums per day (app.checks.change_days); nothing loads rows one by one. Definitions (shown with each table):
 
 - supported business: a business with a milestone in the period: a completed check (first or re-check), an
-  attendance at a workshop held in the period, a referral made in the period or a measure implemented in it.
-  Counted once however many milestones it has; its size class, trade and municipality are today's.
+  attendance at a workshop held in the period, a referral made in the period (and not withdrawn) or a measure
+  implemented in it. Counted once however many milestones it has; its size class, trade and municipality are
+  today's.
 - EU size class (Recommendation 2003/361/EC, by employees only): micro < 10, small < 50, medium < 250,
   large from 250, unknown without a number.
 - first checks (T0) and re-checks (T1): checks of that kind completed in the period.
@@ -201,7 +202,8 @@ def referrals(period: Period) -> dict[str, tuple[int, int]]:
     made = day_counts.totals(day_counts.REFERRALS, period.start, period.end)
     referred = _distinct_businesses(period, select(
         (literal(support.REFERRED) + Partner.kind).label("metric"), Referral.case_id)
-        .join(Partner, Partner.id == Referral.partner_id).where(_in(Referral.created_at, period)))
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(_in(Referral.created_at, period), Referral.withdrawn_at.is_(None)))
     kinds = list(PARTNER_KINDS) + sorted(set(made) - set(PARTNER_KINDS))
     return {kind: (made.get(kind, 0), referred.get(support.REFERRED + kind, 0)) for kind in kinds}
 

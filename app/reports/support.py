@@ -3,11 +3,11 @@ cells instead of every milestone of the year; and the notes that keep its plain 
 (app.reports.day_counts).
 
 Three metrics count businesses, not rows: supported (a case with a milestone in the period, `sources()`: a
-completed check, an attendance at a workshop held then, a referral made then, a measure implemented then), reached
-(a case opened in the period) and referred:<partner kind>. A distinct count over a period cannot be added up from
-smaller periods, so the read model keeps the periods the report offers: every calendar month, quarter and year and
-every programme year (`kept_periods`). Any other from-to period is counted live (app.reports.funder), which is exact
-and slower.
+completed check, an attendance at a workshop held then, a referral made then and not withdrawn, a measure
+implemented then), reached (a case opened in the period) and referred:<partner kind>. A distinct count over a
+period cannot be added up from smaller periods, so the read model keeps the periods the report offers: every
+calendar month, quarter and year and every programme year (`kept_periods`). Any other from-to period is counted
+live (app.reports.funder), which is exact and slower.
 
 Keeping it: every flush notes the businesses whose milestones or place (size, trade, municipality) may have
 changed, and the (metric, day)s of the plain counts it touched; just before the commit `refresh` recomputes those
@@ -72,7 +72,7 @@ def sources() -> list[tuple[Select, object]]:
         (select(Check.case_id, Check.completed_at).where(Check.status == "completed"), Check.completed_at),
         (select(Attendance.case_id, Workshop.starts_at).join(Workshop, Workshop.id == Attendance.workshop_id),
          Workshop.starts_at),
-        (select(Referral.case_id, Referral.created_at), Referral.created_at),
+        (select(Referral.case_id, Referral.created_at).where(Referral.withdrawn_at.is_(None)), Referral.created_at),
         (select(Measure.case_id, Measure.implemented_on).where(Measure.status == "implemented"),
          Measure.implemented_on),
     ]
@@ -117,7 +117,8 @@ def _days(connection, of_business) -> dict[int, dict[str, set[date]]]:
     queries += [
         (REACHED, select(literal(""), Case.opened_at, Case.business_id)),
         (REFERRED, select(Partner.kind, Referral.created_at, Case.business_id)
-         .join(Partner, Partner.id == Referral.partner_id).join(Case, Case.id == Referral.case_id)),
+         .join(Partner, Partner.id == Referral.partner_id).join(Case, Case.id == Referral.case_id)
+         .where(Referral.withdrawn_at.is_(None))),
     ]
     found: dict[int, dict[str, set[date]]] = {}
     for metric, query in queries:

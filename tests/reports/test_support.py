@@ -96,6 +96,12 @@ def test_kept_periods_equal_counting_through_a_programme_s_changes(data):
     _referral(cases["E10"], berlin(2026, 7, 1, 9, 0))
     _check(cases["E9"], "t1", berlin(2026, 6, 1, 10, 0))
     assert_kept_equals_counted()
+    # ENone's only referral is withdrawn: it no longer counts anywhere.
+    referral = db.session.scalar(select(Referral).where(Referral.case_id == cases["ENone"].id))
+    referral.withdrawn_at, referral.withdraw_reason = berlin(2026, 3, 2, 9, 0), "falscher Betrieb"
+    db.session.commit()
+    assert_kept_equals_counted()
+    assert funder_report(quarter(2026, 1)).referral_count == 0
     kept = _cells()
     support.rebuild()
     db.session.commit()
