@@ -96,6 +96,12 @@ def programme_year(number: int, start: date | None = None) -> Period:
     return Period(first, _add_years(start, number) - timedelta(days=1))
 
 
+def whole_programme(start: date | None = None) -> Period:
+    """All three programme years."""
+    start = start or programme_start()
+    return Period(start, programme_year(PROGRAMME_YEARS, start).end)
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -107,6 +113,7 @@ def presets(today: date | None = None) -> list[tuple[str, Period]]:
     """Links above the report: the programme years, this and last calendar year, this year's quarters so far."""
     today = today or today_berlin()
     found = [(str(_l("Programme year %(n)d", n=n)), programme_year(n)) for n in range(1, PROGRAMME_YEARS + 1)]
+    found.append((str(_l("Whole programme")), whole_programme()))
     found += [(str(today.year - 1), year(today.year - 1)), (str(today.year), year(today.year))]
     found += [(f"Q{n} {today.year}", quarter(today.year, n)) for n in range(1, (today.month - 1) // 3 + 2)]
     return found

@@ -6,8 +6,8 @@ Three metrics count businesses, not rows: supported (a case with a milestone in 
 completed check, an attendance at a workshop held then, a referral made then and not withdrawn, a measure
 implemented then), reached (a case opened in the period) and referred:<partner kind>. A distinct count over a
 period cannot be added up from smaller periods, so the read model keeps the periods the report offers: every
-calendar month, quarter and year and every programme year (`kept_periods`). Any other from-to period is counted
-live (app.reports.funder), which is exact and slower.
+calendar month, quarter and year, each programme year and the whole programme (`kept_periods`). Any other from-to
+period is counted live (app.reports.funder), which is exact and slower.
 
 Keeping it: every flush notes the businesses whose milestones or place (size, trade, municipality) may have
 changed, and the (metric, day)s of the plain counts it touched; just before the commit `refresh` recomputes those
@@ -48,7 +48,8 @@ _PENDING = "supported_businesses"  # session.info key: business, case and worksh
 
 
 def kept_periods(day: date, programme_start: date | None = None) -> set[Period]:
-    """The periods containing `day` that supported_cells keeps: its month, quarter and year, its programme year."""
+    """The periods containing `day` that supported_cells keeps: its month, quarter and year, its programme year
+    and the whole programme."""
     return _kept(day, programme_start or periods.programme_start())
 
 
@@ -59,6 +60,8 @@ def _kept(day: date, programme_start: date) -> frozenset[Period]:
             periods.quarter(day.year, (day.month - 1) // 3 + 1), periods.year(day.year)}
     kept.update(p for n in range(1, periods.PROGRAMME_YEARS + 1)
                 if (p := periods.programme_year(n, programme_start)).start <= day <= p.end)
+    if (whole := periods.whole_programme(programme_start)).start <= day <= whole.end:
+        kept.add(whole)
     return frozenset(kept)
 
 

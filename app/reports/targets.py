@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.reports import funder
-from app.reports.period import PROGRAMME_YEARS, Period, programme_start, programme_year
+from app.reports.period import PROGRAMME_YEARS, Period, programme_start, programme_year, whole_programme
 from app.reports.target_models import METRICS, ProgrammeTarget
 from app.timeutil import today_berlin
 
@@ -126,5 +126,4 @@ def progress(today: date | None = None) -> list[Span]:
     for metric in METRICS:
         values = [planned[(n, metric)] for n in range(1, PROGRAMME_YEARS + 1) if (n, metric) in planned]
         total[metric] = sum(values) if values else None
-    whole = Period(start, programme_year(PROGRAMME_YEARS, start).end)
-    return [*spans, _span(None, whole, total, today)]
+    return [*spans, _span(None, whole_programme(start), total, today)]
