@@ -349,3 +349,17 @@ def milestone_rows() -> dict[int, tuple]:
     table = CaseMilestone.__table__
     return {row.case_id: tuple(row) for row in db.session.execute(select(table))}
 
+
+
+def forget_withdrawal_reasons(case_ids: list[int]) -> None:
+    """Erasure (app.privacy): a withdrawal reason is free text, so these cases' reasons become empty and their
+    share moves to the cell without a reason (what a rebuild from the anonymised timeline gives)."""
+    rows = db.session.scalars(select(CaseMilestone).where(CaseMilestone.case_id.in_(case_ids),
+                                                          CaseMilestone.withdrawn_reason != "")
+                              .order_by(CaseMilestone.case_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    for row in rows:
+        before = _Snapshot(row)
+        row.withdrawn_reason = ""
+        db.session.flush()
+        _apply(before, row)

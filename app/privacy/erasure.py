@@ -1,0 +1,78 @@
+"""Art. 17: anonymise businesses and their people in every registered table, keeping the anonymous figures.
+
+One set of statements per registered table for a whole batch of businesses (the retention rule erases
+thousands); JSON columns are scrubbed row by row (a business has a few dozen such rows).
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select, update
+
+from app.auth.models import User
+from app.cases.models import Business, Case
+from app.errors import DomainError
+from app.extensions import db
+from app.privacy import registry
+from app.privacy.models import Action, PrivacyLog, log
+from app.privacy.registry import Erasure, Identifiers, PersonalTable
+
+IDENTIFYING = ("name", "contact_name", "email", "phone", "street", "register_number")
+SHORTEST = 4  # shorter values ("Bau", "12") would scrub unrelated strings
+
+
+def is_erased(business_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        PrivacyLog.business_id == business_id, PrivacyLog.action == Action.ERASED))))
+
+
+def identifiers(business_ids: list[int]) -> Identifiers:
+    columns = [getattr(Business, name) for name in IDENTIFYING]
+    found = {str(value).strip() for row in db.session.execute(select(*columns).where(Business.id.in_(business_ids)))
+             for value in row if value}
+    return Identifiers(frozenset(value for value in found if len(value) >= SHORTEST))
+
+
+def erase_business(business: Business, actor: User, confirmation: str) -> None:
+    """Anonymise one business on request, after its name was typed as confirmation (lead or admin)."""
+    locked = db.session.get(Business, business.id, with_for_update=True, populate_existing=True)
+    if is_erased(locked.id):
+        raise DomainError(_l("This business has already been anonymised."))
+    if " ".join(confirmation.split()).casefold() != " ".join(locked.name.split()).casefold():
+        raise DomainError(_l("Please type the business name exactly as shown to confirm."), "confirmation")
+    erase([locked.id], actor, reason="request")
+
+
+def erase(business_ids: list[int], actor: User | None, reason: str, bulk: bool = False) -> int:
+    """Anonymise these businesses (not yet erased) in every registered table; log each. Returns how many."""
+    if not business_ids:
+        return 0
+    db.session.flush()
+    case_ids = list(db.session.scalars(select(Case.id).where(Case.business_id.in_(business_ids))))
+    erasure = Erasure(list(business_ids), case_ids, identifiers(business_ids), bulk)
+    privacy = registry.current()
+    for entry in privacy.tables:
+        _scrub_json(entry, erasure)
+        if entry.erase:
+            values = {column: value(entry.table) if callable(value) else value for column, value in entry.erase.items()}
+            db.session.execute(update(entry.table).where(entry.rows(entry.table, erasure.business_ids)).values(values))
+    for eraser in privacy.extra_erasers:
+        eraser(erasure)
+    for business_id in business_ids:
+        log(Action.ERASED, actor, business_id, reason=reason)
+    db.session.flush()
+    db.session.expire_all()  # the ORM's copies of the rows changed above are stale
+    return len(business_ids)
+
+
+def _scrub_json(entry: PersonalTable, erasure: Erasure) -> None:
+    if not entry.scrub_json or not erasure.identifiers.values:
+        return
+    table = entry.table
+    keys = list(table.primary_key.columns)
+    rows = db.session.execute(select(*keys, *(table.c[name] for name in entry.scrub_json))
+                              .where(entry.rows(table, erasure.business_ids))).all()
+    for row in rows:
+        values = dict(zip(entry.scrub_json, row[len(keys):], strict=True))
+        scrubbed = {name: erasure.identifiers.scrub(value) for name, value in values.items()}
+        if scrubbed != values:
+            db.session.execute(update(table).where(*(key == row[i] for i, key in enumerate(keys)))
+                               .values(scrubbed))
