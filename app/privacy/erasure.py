@@ -33,7 +33,9 @@ def identifiers(business_ids: list[int]) -> Identifiers:
 
 def erase_business(business: Business, actor: User, confirmation: str) -> None:
     """Anonymise one business on request, after its name was typed as confirmation (lead or admin)."""
-    locked = db.session.get(Business, business.id, with_for_update=True, populate_existing=True)
+    # Locked (PostgreSQL): of two erasures at once the second waits, then finds the log entry of the first.
+    locked = db.session.scalars(select(Business).where(Business.id == business.id).with_for_update(of=Business)
+                                .execution_options(populate_existing=True)).one()
     if is_erased(locked.id):
         raise DomainError(_l("This business has already been anonymised."))
     if " ".join(confirmation.split()).casefold() != " ".join(locked.name.split()).casefold():

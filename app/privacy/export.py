@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.extensions import db
@@ -45,8 +46,12 @@ def _staff_lines(business_id: int) -> list[dict]:
     if not values:
         return []
     outbox = OutboxMessage.__table__
-    rows = db.session.execute(select(outbox.c.id, outbox.c.subject, outbox.c.created_at, outbox.c.body_text)
-                              .where(*staff_mails_naming(values)).order_by(outbox.c.id))
+    escaped = {str(escape(value)) for value in values}
+    rows = db.session.execute(select(outbox.c.id, outbox.c.subject, outbox.c.created_at, outbox.c.body_text,
+                                     outbox.c.body_html).where(*staff_mails_naming(values)).order_by(outbox.c.id))
     return [{"id": row.id, "subject": row.subject, "created_at": _plain(row.created_at),
-             "lines": "\n".join(line for line in row.body_text.splitlines() if any(v in line for v in values))}
-            for row in rows]
+             "lines": _naming(row.body_text, values), "html_lines": _naming(row.body_html, escaped)} for row in rows]
+
+
+def _naming(body: str, values) -> str:
+    return "\n".join(line for line in body.splitlines() if any(value in line for value in values))

@@ -26,7 +26,7 @@ COLUMNS = {
     "data": _l("Details"), "answers": _l("Answers"), "scores": _l("Scores"), "description": _l("Description"),
     "status": _l("Status"), "recipient": _l("Recipient"), "subject": _l("Subject"), "body_text": _l("Text"),
     "body_html": _l("Text (HTML)"), "sent_at": _l("Sent"), "due_at": _l("Due"), "title": _l("Title"),
-    "lines": _l("Lines naming the business"),
+    "lines": _l("Lines naming the business"), "html_lines": _l("Lines naming the business (HTML)"),
 }
 
 
