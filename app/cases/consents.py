@@ -53,9 +53,9 @@ class Consent(db.Model):
 
 
 def grant(business: Business, purpose: Purpose, source: Source, actor: User | None, note: str = "",
-          text_version: str | None = None) -> Consent:
+          text_version: str | None = None, at: datetime | None = None) -> Consent:
     """Add a consent record (the business may be new: the record follows it into the session)."""
-    consent = Consent(business=business, purpose=purpose, source=source, note=note[:200], granted_at=utcnow(),
+    consent = Consent(business=business, purpose=purpose, source=source, note=note[:200], granted_at=at or utcnow(),
                       text_version=current_app.config["CONSENT_TEXT_VERSION"] if text_version is None
                       else text_version, recorded_by_id=actor.id if actor else None)
     db.session.add(consent)
@@ -79,7 +79,7 @@ def record_email_consent(business: Business, had_consent: bool, actor: User | No
     """Keep the records in step with Business.email_consent after it was set (the caller set the column)."""
     if business.email_consent and not had_consent:
         business.consent_at = utcnow()
-        grant(business, Purpose.EMAIL, source, actor, business.consent_source)
+        grant(business, Purpose.EMAIL, source, actor, business.consent_source, at=business.consent_at)
     elif not business.email_consent and had_consent:
         business.consent_at = None
         withdraw(business, Purpose.EMAIL, actor)
