@@ -1,5 +1,7 @@
 """Consent as records: the business form writes them, withdrawing closes them, the case page shows the history."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
@@ -8,6 +10,7 @@ from app.cases import services
 from app.cases.consents import Consent
 from app.cases.models import Business
 from app.extensions import db
+from app.scheduling import links
 from app.transactions import unit_of_work
 from tests.factories import make_case
 from tests.privacy.seeding import CONTACT, NAME, new_business, values
@@ -63,3 +66,12 @@ def test_the_migration_makes_records_of_the_consents_on_file(app, users):
     upgrade()
     rows = db.session.execute(select(Consent.business_id, Consent.source, Consent.note, Consent.purpose)).all()
     assert rows == [(business_id, "backfill", "Messe", "email")]
+
+
+def test_the_unsubscribe_link_marks_the_consent_record_withdrawn(app, client, users):
+    case = new_business(users["scout"])
+    url = links.make_url("unsubscribe", business_id=case.business_id)
+    response = client.post(urlsplit(url).path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    consent = db.session.scalar(select(Consent))
+    assert consent.withdrawn_at is not None and consent.withdrawn_by_id is None
