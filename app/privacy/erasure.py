@@ -5,7 +5,7 @@ thousands); JSON columns are scrubbed row by row (a business has a few dozen suc
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, literal, select, update
 
 from app.auth.models import User
 from app.cases.models import Business, Case
@@ -13,7 +13,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.privacy import registry
 from app.privacy.models import Action, PrivacyLog, log
-from app.privacy.registry import Erasure, Identifiers, PersonalTable
+from app.privacy.registry import Erasure, Identifiers, Link, PersonalTable
 
 IDENTIFYING = ("name", "contact_name", "email", "phone", "street", "register_number")
 SHORTEST = 4  # shorter values ("Bau", "12") would scrub unrelated strings
@@ -24,11 +24,15 @@ def is_erased(business_id: int) -> bool:
         PrivacyLog.business_id == business_id, PrivacyLog.action == Action.ERASED))))
 
 
-def identifiers(business_ids: list[int]) -> Identifiers:
+def identifiers_by_business(business_ids: list[int]) -> dict[int, Identifiers]:
     columns = [getattr(Business, name) for name in IDENTIFYING]
-    found = {str(value).strip() for row in db.session.execute(select(*columns).where(Business.id.in_(business_ids)))
-             for value in row if value}
-    return Identifiers(frozenset(value for value in found if len(value) >= SHORTEST))
+    rows = db.session.execute(select(Business.id, *columns).where(Business.id.in_(business_ids)))
+    return {row[0]: Identifiers(frozenset(str(value).strip() for value in row[1:]
+                                          if value and len(str(value).strip()) >= SHORTEST)) for row in rows}
+
+
+def identifiers(business_ids: list[int]) -> Identifiers:
+    return Identifiers(frozenset().union(*(i.values for i in identifiers_by_business(business_ids).values())))
 
 
 def erase_business(business: Business, actor: User, confirmation: str) -> None:
@@ -49,7 +53,9 @@ def erase(business_ids: list[int], actor: User | None, reason: str, bulk: bool =
         return 0
     db.session.flush()
     case_ids = list(db.session.scalars(select(Case.id).where(Case.business_id.in_(business_ids))))
-    erasure = Erasure(list(business_ids), case_ids, identifiers(business_ids), bulk)
+    by_business = identifiers_by_business(business_ids)
+    erasure = Erasure(list(business_ids), case_ids, Identifiers(frozenset().union(*(
+        i.values for i in by_business.values()))), by_business, bulk)
     privacy = registry.current()
     for entry in privacy.tables:
         _scrub_json(entry, erasure)
@@ -66,15 +72,26 @@ def erase(business_ids: list[int], actor: User | None, reason: str, bulk: bool =
 
 
 def _scrub_json(entry: PersonalTable, erasure: Erasure) -> None:
-    if not entry.scrub_json or not erasure.identifiers.values:
+    """Each row's strings against its own business's identifiers (a batch's union would cost rows x all of them):
+    one read of the table when the rows say whose they are (a Link), else one per business."""
+    if not entry.scrub_json:
         return
     table = entry.table
     keys = list(table.primary_key.columns)
-    rows = db.session.execute(select(*keys, *(table.c[name] for name in entry.scrub_json))
-                              .where(entry.rows(table, erasure.business_ids))).all()
-    for row in rows:
-        values = dict(zip(entry.scrub_json, row[len(keys):], strict=True))
-        scrubbed = {name: erasure.identifiers.scrub(value) for name, value in values.items()}
-        if scrubbed != values:
-            db.session.execute(update(table).where(*(key == row[i] for i, key in enumerate(keys)))
-                               .values(scrubbed))
+    columns = [table.c[name] for name in entry.scrub_json]
+    if isinstance(entry.rows, Link):
+        owner = entry.rows.business_id(table)
+        batches = [db.session.execute(select(owner, *keys, *columns)
+                                      .where(entry.rows(table, erasure.business_ids))).all()]
+    else:
+        batches = [db.session.execute(select(literal(business_id), *keys, *columns)
+                                      .where(entry.rows(table, [business_id]))).all()
+                   for business_id in erasure.business_ids]
+    for rows in batches:
+        for business_id, *row in rows:
+            own = erasure.by_business.get(business_id)
+            values = dict(zip(entry.scrub_json, row[len(keys):], strict=True))
+            scrubbed = {name: own.scrub(value) for name, value in values.items()} if own else values
+            if scrubbed != values:
+                db.session.execute(update(table).where(*(key == row[i] for i, key in enumerate(keys)))
+                                   .values(scrubbed))

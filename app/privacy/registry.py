@@ -53,12 +53,13 @@ class Identifiers:
 
 @dataclass(frozen=True)
 class Erasure:
-    """What an extra eraser is told: the businesses, their cases, their identifiers, and whether this is the
-    retention's bulk run (which handles the staff digests once for all)."""
+    """What an extra eraser is told: the businesses, their cases, their identifiers (all, and per business), and
+    whether this is the retention's bulk run (which handles the staff digests once for all)."""
 
     business_ids: list[int]
     case_ids: list[int]
     identifiers: Identifiers
+    by_business: dict[int, Identifiers]
     bulk: bool = False
 
 
@@ -75,12 +76,31 @@ class PersonalTable:
     order: int = 100
 
 
-def by_business(column: str) -> Rows:
-    return lambda table, ids: table.c[column].in_(ids)
+@dataclass(frozen=True)
+class Link:
+    """Rows that point at the business (or, via_case, at one of its cases) through a column; it also says whose
+    each row is, so that a batch reads a table once."""
+
+    column: str
+    via_case: bool = False
+
+    def __call__(self, table: Table, ids: list[int]) -> ColumnElement[bool]:
+        if self.via_case:
+            return table.c[self.column].in_(select(Case.id).where(Case.business_id.in_(ids)))
+        return table.c[self.column].in_(ids)
+
+    def business_id(self, table: Table) -> ColumnElement[int]:
+        if self.via_case:
+            return select(Case.business_id).where(Case.id == table.c[self.column]).scalar_subquery()
+        return table.c[self.column]
 
 
-def by_case(column: str) -> Rows:
-    return lambda table, ids: table.c[column].in_(select(Case.id).where(Case.business_id.in_(ids)))
+def by_business(column: str) -> Link:
+    return Link(column)
+
+
+def by_case(column: str) -> Link:
+    return Link(column, via_case=True)
 
 
 @dataclass

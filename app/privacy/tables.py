@@ -70,12 +70,13 @@ def staff_mails_naming(values) -> list:
 def _scrub_staff_mails(erasure: Erasure) -> None:
     """Replace the business's identifiers in staff mails: a digest lists many businesses, only this one goes.
 
-    A scan of the staff mails per erasure; the retention run empties sent digests once instead (bulk)."""
+    One scan of the outbox per erasure (all identifiers at once); the retention's bulk run empties sent digests
+    once instead."""
     if erasure.bulk or not erasure.identifiers.values:
         return
     outbox = OutboxMessage.__table__
     text, html = outbox.c.body_text, outbox.c.body_html
-    for value in sorted(erasure.identifiers.values, key=len, reverse=True):
-        db.session.execute(update(outbox).where(*staff_mails_naming([value])).values(
-            body_text=db.func.replace(text, value, REMOVED), body_html=db.func.replace(html, str(escape(value)),
-                                                                                         REMOVED)))
+    for value in sorted(erasure.identifiers.values, key=len, reverse=True):  # "Anna Berg GmbH" before "Anna Berg"
+        text, html = db.func.replace(text, value, REMOVED), db.func.replace(html, str(escape(value)), REMOVED)
+    db.session.execute(update(outbox).where(*staff_mails_naming(erasure.identifiers.values))
+                       .values(body_text=text, body_html=html))
