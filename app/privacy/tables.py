@@ -8,7 +8,7 @@ partners and topics, and the business's trade, municipality and number of employ
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, func, or_, update
 
 from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseEvent, Measure
@@ -19,11 +19,20 @@ from app.privacy import registry
 from app.privacy.registry import Erasure, PersonalTable, by_business, by_case
 from app.reports import milestones
 from app.reports.funnel_models import CaseMilestone
-from app.scheduling.models import OutboxMessage, Reminder
+from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
+from app.timeutil import utcnow
 from app.workshops.models import Attendance
 
 ANONYMOUS_NAME = "Anonymisierter Betrieb"
 REMOVED = "–"  # a required text that had personal content
+
+
+def _links_of(table, ids):
+    return or_(by_business("business_id")(table, ids), by_case("case_id")(table, ids))
+
+
+def _used_now(table):
+    return func.coalesce(table.c.used_at, utcnow())
 
 
 def _cancel_pending(table):
@@ -50,6 +59,8 @@ def register(app: Flask) -> None:
         PersonalTable(Reminder.__table__, _l("Reminders"), by_case("case_id"),
                       {"title": REMOVED, "close_reason": ""}, order=100),
         PersonalTable(CaseMilestone.__table__, _l("Funnel figures"), by_case("case_id"), order=110),
+        # A link the business still holds (answer, self-check, unsubscribe) stops working.
+        PersonalTable(LinkNonce.__table__, _l("Links in emails"), _links_of, {"used_at": _used_now}, order=120),
     ):
         privacy.add(entry)
     privacy.extra_erasers.extend((_forget_withdrawal_reasons, _scrub_staff_mails))

@@ -4,15 +4,17 @@ import json
 from dataclasses import fields
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.cases.models import Business
+from app.cases.models import Business, Case
 from app.extensions import db
 from app.privacy import erasure
 from app.privacy.models import PrivacyLog
 from app.reports import milestones
 from app.reports.funder import funder_report
 from app.reports.period import Period
+from app.scheduling import links
+from app.scheduling.models import LinkNonce, OutboxMessage
 from app.timeutil import today_berlin
 from app.transactions import unit_of_work
 from tests.factories import make_case
@@ -69,6 +71,11 @@ def test_the_export_holds_every_value_the_database_holds_about_the_business(app,
 
 def test_after_erasure_no_column_holds_the_business_and_the_funder_figures_stay(app, client, login, users, seeded):
     business_id, other_id = seeded
+    case_ids = db.session.scalars(select(Case.id).where(Case.business_id == business_id)).all()
+    with unit_of_work():  # a self-check link the business still holds
+        links.new_nonce("self_check", case_id=case_ids[0])
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.case_id.in_(case_ids), OutboxMessage.status == "pending")) > 0
     before = _figures()
     assert before["supported"] >= 1
     login("lead")
@@ -82,6 +89,10 @@ def test_after_erasure_no_column_holds_the_business_and_the_funder_figures_stay(
     assert response.status_code == 302
     assert scan(IDENTIFYING) == []
     assert _figures() == before
+    # Nothing more goes to the business: its queued mails are cancelled, its links used up.
+    assert db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.audience == "business")
+                              .where(OutboxMessage.case_id.in_(case_ids))).all().count("pending") == 0
+    assert db.session.scalar(select(func.count()).select_from(LinkNonce).where(LinkNonce.used_at.is_(None))) == 0
     # The funnel's incremental cells still equal a rebuild from the anonymised timeline.
     cells = milestones.snapshot()
     with unit_of_work():
@@ -99,6 +110,9 @@ def test_after_erasure_no_column_holds_the_business_and_the_funder_figures_stay(
 
 def test_only_lead_and_admin_may_erase_and_a_scout_changes_nothing(app, client, login, seeded):
     business_id, _other = seeded
+    login("lead")
+    assert client.get("/businesses/99999999999999999999/privacy").status_code == 404
+    assert client.post("/businesses/99999999999999999999/erase", data={"confirmation": NAME}).status_code == 404
     login("scout")
     assert client.post(f"/businesses/{business_id}/erase", data={"confirmation": NAME}).status_code == 403
     assert client.get(f"/businesses/{business_id}/export.json").status_code == 403
