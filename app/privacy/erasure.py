@@ -6,6 +6,7 @@ thousands); JSON columns are scrubbed row by row (a business has a few dozen suc
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.cases.models import Business, Case
@@ -15,6 +16,7 @@ from app.privacy import registry
 from app.privacy.models import Action, PrivacyLog, log
 from app.privacy.registry import Erasure, Identifiers, Link, PersonalTable
 
+ALREADY = _l("This business has already been anonymised.")
 IDENTIFYING = ("name", "contact_name", "email", "phone", "street", "register_number")
 SHORTEST = 4  # shorter values ("Bau", "12") would scrub unrelated strings
 
@@ -41,7 +43,7 @@ def erase_business(business: Business, actor: User, confirmation: str) -> None:
     locked = db.session.scalars(select(Business).where(Business.id == business.id).with_for_update(of=Business)
                                 .execution_options(populate_existing=True)).one()
     if is_erased(locked.id):
-        raise DomainError(_l("This business has already been anonymised."))
+        raise DomainError(ALREADY)
     if " ".join(confirmation.split()).casefold() != " ".join(locked.name.split()).casefold():
         raise DomainError(_l("Please type the business name exactly as shown to confirm."), "confirmation")
     erase([locked.id], actor, reason="request")
@@ -56,6 +58,13 @@ def erase(business_ids: list[int], actor: User | None, reason: str, bulk: bool =
     by_business = identifiers_by_business(business_ids)
     erasure = Erasure(list(business_ids), case_ids, Identifiers(frozenset().union(*(
         i.values for i in by_business.values()))), by_business, bulk)
+    # Logged first: a concurrent erasure of the same business waits here and then fails on the unique index.
+    for business_id in business_ids:
+        log(Action.ERASED, actor, business_id, reason=reason)
+    try:
+        db.session.flush()
+    except IntegrityError as twice:
+        raise DomainError(ALREADY) from twice
     privacy = registry.current()
     for entry in privacy.tables:
         _scrub_json(entry, erasure)
@@ -64,8 +73,6 @@ def erase(business_ids: list[int], actor: User | None, reason: str, bulk: bool =
             db.session.execute(update(entry.table).where(entry.rows(entry.table, erasure.business_ids)).values(values))
     for eraser in privacy.extra_erasers:
         eraser(erasure)
-    for business_id in business_ids:
-        log(Action.ERASED, actor, business_id, reason=reason)
     db.session.flush()
     db.session.expire_all()  # the ORM's copies of the rows changed above are stale
     return len(business_ids)

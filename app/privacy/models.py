@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -25,7 +25,11 @@ class PrivacyLog(db.Model):
 
     __tablename__ = "privacy_log"
     __table_args__ = (Index("ix_privacy_log_business_action", "business_id", "action"),
-                      Index("ix_privacy_log_created", "created_at", "id"), one_of("action", Action))
+                      Index("ix_privacy_log_created", "created_at", "id"),
+                      # A business is anonymised once: of two erasures at once the second fails on this index.
+                      Index("uq_privacy_log_erased", "business_id", unique=True,
+                            sqlite_where=text("action = 'erased'"), postgresql_where=text("action = 'erased'")),
+                      one_of("action", Action))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action: Mapped[str] = mapped_column(String(16))

@@ -55,6 +55,8 @@ def upgrade():
     )
     op.create_index('ix_privacy_log_business_action', 'privacy_log', ['business_id', 'action'], unique=False)
     op.create_index('ix_privacy_log_created', 'privacy_log', ['created_at', 'id'], unique=False)
+    op.create_index('uq_privacy_log_erased', 'privacy_log', ['business_id'], unique=True,
+                    sqlite_where=sa.text("action = 'erased'"), postgresql_where=sa.text("action = 'erased'"))
     # One statement, any number of businesses: the consents on record so far become records.
     op.execute(
         "INSERT INTO consents (business_id, purpose, granted_at, source, note, text_version) "
@@ -64,6 +66,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('uq_privacy_log_erased', table_name='privacy_log')
     op.drop_index('ix_privacy_log_created', table_name='privacy_log')
     op.drop_index('ix_privacy_log_business_action', table_name='privacy_log')
     op.drop_table('privacy_log')

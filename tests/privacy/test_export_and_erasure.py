@@ -1,12 +1,15 @@
 """Art. 15 and Art. 17, proven by scanning every table of the database (SQLite and PostgreSQL) for the seeded values."""
 
 import json
+import threading
 from dataclasses import fields
 
 import pytest
 from sqlalchemy import func, select
 
+from app.auth.models import User
 from app.cases.models import Business, Case
+from app.errors import DomainError
 from app.extensions import db
 from app.privacy import erasure
 from app.privacy.models import PrivacyLog
@@ -118,3 +121,36 @@ def test_only_lead_and_admin_may_erase_and_a_scout_changes_nothing(app, client, 
     assert client.get(f"/businesses/{business_id}/export.json").status_code == 403
     assert db.session.get(Business, business_id).name == NAME
     assert not erasure.is_erased(business_id)
+
+
+def test_two_erasures_at_once_anonymise_once_and_the_second_is_told(app, users):
+    """Two threads, each with its own session, confirm the erasure of the same business at the same moment."""
+    case = make_case(users["scout"], name="Doppelt GmbH")
+    business_id, lead_id, admin_id = case.business_id, users["lead"].id, users["admin"].id
+    db.session.commit()
+    db.session.remove()
+    ready = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def attempt(user_id: int) -> None:
+        with app.app_context(), app.test_request_context():
+            business = db.session.get(Business, business_id)
+            actor = db.session.get(User, user_id)
+            ready.wait()
+            try:
+                erasure.erase_business(business, actor, "Doppelt GmbH")
+                db.session.commit()
+                outcomes[user_id] = "erased"
+            except DomainError as refused:
+                db.session.rollback()
+                outcomes[user_id] = refused.message
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(user_id,)) for user_id in (lead_id, admin_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["Dieser Betrieb ist bereits anonymisiert.", "erased"]
+    assert db.session.scalar(select(func.count()).select_from(PrivacyLog).where(PrivacyLog.action == "erased")) == 1
