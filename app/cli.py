@@ -175,13 +175,14 @@ def retention(dry_run: bool) -> None:
     from app.privacy import retention as rule
 
     with unit_of_work():
-        preview = rule.preview()
-        if dry_run:
-            for business_id, name in preview.listed:
-                click.echo(f"{business_id}\t{name}")
+        preview = rule.preview(listed=0, cap=0)
+        count = 0
+        for business_id, name in rule.walk() if dry_run else ():
+            click.echo(f"{business_id}\t{name}")
+            count += 1
     if not preview.active:
         click.echo(f"Die Aufbewahrungsregel greift erst ab {preview.starts_on:%d.%m.%Y}; nichts anonymisiert.")
     elif dry_run:
-        click.echo(f"Fällig: {preview.count} Betriebe (Probelauf, nichts geändert).")
+        click.echo(f"Fällig: {count} Betriebe (Probelauf, nichts geändert).")
     else:
         click.echo(f"{rule.run()} Betriebe anonymisiert.")

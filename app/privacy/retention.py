@@ -7,6 +7,7 @@ stopped (an erased business is logged and no longer due). A business without any
 register, never contacted) is not covered by this rule.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -24,8 +25,8 @@ from app.scheduling.models import OutboxMessage
 from app.timeutil import today_berlin
 from app.transactions import unit_of_work
 
-LISTED = 50  # businesses the dry run names; the count says how many are due in all (up to a cap)
-COUNT_CAP = 100_000
+LISTED = 50  # businesses the dry-run page names; the count says how many are due in all (up to a cap)
+COUNT_CAP = 1000
 
 
 def programme_end() -> date:
@@ -53,13 +54,17 @@ def starts_on() -> date:
 
 
 def due(after_id: int = 0) -> Select:
-    """Businesses due for anonymisation, by id: with a case, none of them open, not yet erased."""
+    """Businesses due for anonymisation, by id: none of their cases open, not yet erased.
+
+    The candidates come from the withdrawn cases (ix_cases_state): only the withdraw move closes a case
+    (app.cases.workflow, closes=True), so a business whose cases are all closed has a withdrawn one, and the
+    query reads the withdrawn cases instead of probing every business."""
+    withdrawn = select(Case.business_id).where(Case.state == State.WITHDRAWN, Case.business_id > after_id)
     open_case = exists().where(Case.business_id == Business.id, Case.closed_at.is_(None),
                                Case.state != State.WITHDRAWN)
     erased = exists().where(PrivacyLog.business_id == Business.id, PrivacyLog.action == Action.ERASED)
-    return (select(Business.id, Business.name).where(Business.id > after_id,
-                                                     exists().where(Case.business_id == Business.id),
-                                                     ~open_case, ~erased).order_by(Business.id))
+    return select(Business.id, Business.name).where(Business.id.in_(withdrawn), ~open_case, ~erased).order_by(
+        Business.id)
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,19 @@ class Preview:
     count: int  # up to COUNT_CAP + 1
 
 
-def preview(today: date | None = None) -> Preview:
+def preview(today: date | None = None, listed: int = LISTED, cap: int = COUNT_CAP) -> Preview:
     today = today or today_berlin()
     query = due()
-    return Preview(starts_on(), today >= starts_on(), db.session.execute(query.limit(LISTED)).all(),
-                   count_upto(query, COUNT_CAP))
+    return Preview(starts_on(), today >= starts_on(), db.session.execute(query.limit(listed)).all(),
+                   count_upto(query, cap))
+
+
+def walk(size: int = 1000) -> Iterator:
+    """Every due business (id, name), read in batches of ids (the CLI's dry run at any size)."""
+    last = 0
+    while rows := db.session.execute(due(last).limit(size)).all():
+        yield from rows
+        last = rows[-1].id
 
 
 def forget_sent_staff_mails() -> int:
