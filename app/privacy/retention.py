@@ -21,7 +21,7 @@ from app.extensions import db
 from app.privacy import erasure
 from app.privacy.models import Action, PrivacyLog, log
 from app.reports.period import PROGRAMME_YEARS, parse_date
-from app.scheduling.models import OutboxMessage
+from app.scheduling.models import OutboxMessage, OutboxStatus
 from app.timeutil import today_berlin
 from app.transactions import unit_of_work
 
@@ -93,7 +93,8 @@ def walk(size: int = 1000) -> Iterator:
 def forget_sent_staff_mails() -> int:
     """The bulk run's rule for staff digests (they list many businesses): sent ones lose their text."""
     outbox = OutboxMessage.__table__
-    result = db.session.execute(update(outbox).where(outbox.c.audience == "staff", outbox.c.status != "pending",
+    done = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)  # not the ones still to be sent
+    result = db.session.execute(update(outbox).where(outbox.c.audience == "staff", outbox.c.status.in_(done),
                                                      outbox.c.body_text != "")
                                 .values(body_text="", body_html=""))
     return result.rowcount
