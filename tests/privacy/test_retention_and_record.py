@@ -12,6 +12,7 @@ from app.privacy.models import PrivacyLog
 from app.scheduling.jobs import all_jobs
 from app.transactions import unit_of_work
 from tests.factories import make_case
+from tests.privacy.seeding import IDENTIFYING, NAME, scan, seed_everywhere
 
 
 def _withdrawn(owner, name: str):
@@ -100,3 +101,16 @@ def test_the_record_of_processing_is_generated_from_the_data(app, client, login,
                  "Ansprechperson", "Telefon", "12 Monate nach Programmende", "Einwilligung des Betriebs"):
         assert text in page, text
     assert db.session.scalar(select(PrivacyLog.action)) == "record_viewed"
+
+
+@pytest.mark.postgres
+def test_the_retention_run_leaves_no_trace_of_a_fully_seeded_business(app, users, smtp_server):
+    case = seed_everywhere(users["scout"], smtp_server)
+    with unit_of_work():
+        workflow.move(case, "withdrawn", users["scout"], reason=f"{NAME} schließt")
+    other = make_case(users["scout"], name="Tischlerei Brinkmann")
+    app.config.update(PROGRAMME_END="2026-01-31", RETENTION_MONTHS=6)
+    assert retention.run() == 1
+    db.session.expire_all()
+    assert scan(IDENTIFYING) == []
+    assert db.session.get(Business, other.business_id).name == "Tischlerei Brinkmann"
