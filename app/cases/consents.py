@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ForeignKey, Index, String, exists, func, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -83,6 +83,17 @@ def record_email_consent(business: Business, had_consent: bool, actor: User | No
     elif not business.email_consent and had_consent:
         business.consent_at = None
         withdraw(business, Purpose.EMAIL, actor)
+
+
+def record_bulk_consents() -> None:
+    """The demo seeds write businesses with email consent directly: give each one without a record its record."""
+    db.session.flush()
+    db.session.execute(insert(Consent).from_select(
+        ["business_id", "purpose", "granted_at", "source", "note", "text_version"],
+        select(Business.id, literal(Purpose.EMAIL.value), Business.consent_at, literal(Source.FORM.value),
+               func.substr(Business.consent_source, 1, 200), literal(current_app.config["CONSENT_TEXT_VERSION"]))
+        .where(Business.email_consent, Business.consent_at.is_not(None),
+               ~exists().where(Consent.business_id == Business.id))))
 
 
 def history(business_id: int) -> list[Consent]:
