@@ -49,6 +49,13 @@ class Config:
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     # First day of the three-year programme (YYYY-MM-DD): programme years and targets count from it.
     PROGRAMME_START = os.environ.get("PROGRAMME_START", "2026-01-01")
+    # Last day of the programme (YYYY-MM-DD); empty: three years from PROGRAMME_START.
+    PROGRAMME_END = os.environ.get("PROGRAMME_END", "")
+    # Businesses whose cases are all closed or withdrawn are anonymised this many months after the programme ends.
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
+    RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "500"))
+    # The version of the consent text in the business form that staff read out or hand over (kept with each consent).
+    CONSENT_TEXT_VERSION = os.environ.get("CONSENT_TEXT_VERSION", "2026-01")
 
     # Follow-up delays skip weekends and the public holidays of this federal state (ISO 3166-2 code).
     HOLIDAY_SUBDIVISION = os.environ.get("HOLIDAY_SUBDIVISION", "NW")

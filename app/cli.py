@@ -179,3 +179,23 @@ def report_cases(kind: str, output: str, emails: bool) -> None:
                 for chunk in case_export.csv_chunks(emails):
                     target.write(chunk)
     click.echo(f"Fallliste geschrieben: {output}")
+
+
+@procheck_cli.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only list the businesses that would be anonymised.")
+def retention(dry_run: bool) -> None:
+    """Anonymise the businesses the retention rule has made due (closed or withdrawn cases), in batches."""
+    from app.privacy import retention as rule
+
+    with unit_of_work():
+        preview = rule.preview(listed=0, cap=0)
+        count = 0
+        for business_id, name in rule.walk() if dry_run else ():
+            click.echo(f"{business_id}\t{name}")
+            count += 1
+    if not preview.active:
+        click.echo(f"Die Aufbewahrungsregel greift erst ab {preview.starts_on:%d.%m.%Y}; nichts anonymisiert.")
+    elif dry_run:
+        click.echo(f"Fällig: {count} Betriebe (Probelauf, nichts geändert).")
+    else:
+        click.echo(f"{rule.run()} Betriebe anonymisiert.")

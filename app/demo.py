@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.auth.passwords import hash_password
-from app.cases import measures, workflow
+from app.cases import consents, measures, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.cases.services import add_event
 from app.cases.vocab import MeasureStatus
@@ -184,6 +184,7 @@ def seed_demo_data() -> bool:
         db.session.flush()
         builder.run(business, scouts[number % 2], steps)
     keep_some_mails_due(now)
+    consents.record_bulk_consents()
     return True
 
 

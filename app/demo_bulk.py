@@ -29,7 +29,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
-from app.cases import activity, readmodel, workflow
+from app.cases import activity, consents, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.checks import answers as ans
 from app.checks import change_days, figures
@@ -575,4 +575,5 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
     change_days.rebuild(db.session.connection())
     funnel_milestones.rebuild()
     support.rebuild()
+    consents.record_bulk_consents()
     return n

@@ -1,9 +1,11 @@
 """Imports every domain's models so that Alembic and create_all see the whole schema."""
 
 from app.auth.models import User
+from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, Check, CheckScore
 from app.partners.models import Partner, Referral
+from app.privacy.models import PrivacyLog
 from app.reference.models import Municipality, Postcode, Topic, Trade
 from app.reports.funnel_models import CaseMilestone, FunnelCell
 from app.reports.models import StuckThreshold
@@ -16,5 +18,5 @@ __all__ = [
     "Attendance", "Business", "Case", "CaseCheckSummary", "CaseCount", "CaseEvent", "Check", "CheckScore",
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
-    "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell",
+    "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
 ]

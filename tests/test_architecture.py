@@ -1,6 +1,6 @@
 """The package order of DESIGN.md §7 and the issue that set it, proven on the source:
 
-    reference, auth  <-  cases  <-  scheduling  <-  partners  <-  workshops  <-  checks  <-  reports
+    reference, auth  <-  cases  <-  scheduling  <-  partners  <-  workshops  <-  checks  <-  reports  <-  privacy
 
 scheduling sits below the three record packages because they queue mails and use signed links
 (self-check, referrals); what it must know of their data it gets through registries. checks sits
@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"}]
+LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"},
+          {"privacy"}]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
 BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting"}
@@ -21,7 +22,7 @@ TOP = {"__init__", "web", "cli", "demo", "demo_bulk", "demo_followups", "models"
 VIEW_MODULES = {"views", "public_views", "measures_views"}
 TEMPLATE_FOLDERS = {"cases": {"cases", "measures"}, "checks": {"checks", "public"}, "scheduling": {"scheduling",
                     "public"}, "partners": {"partners"}, "workshops": {"workshops"}, "reports": {"reports"},
-                    "auth": {"auth"}}
+                    "auth": {"auth"}, "privacy": {"privacy"}}
 
 
 def _module_name(path: Path) -> str:

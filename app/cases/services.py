@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
-from app.cases import registry, workflow
+from app.cases import consents, registry, workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.cases.vocab import EventKind
 from app.extensions import db
@@ -36,8 +36,11 @@ def similar_businesses(name: str, postcode: str, exclude_id: int | None = None) 
     return list(db.session.scalars(query.limit(5)))
 
 
-def fill_business(business: Business, values: dict[str, Any]) -> list[str]:
-    """Copy a form's values into the business (trimmed; consent time kept in step); the names that changed."""
+def fill_business(business: Business, values: dict[str, Any], actor: User | None = None,
+                  source: consents.Source = consents.Source.FORM) -> list[str]:
+    """Copy a form's values into the business (trimmed); the names that changed.
+
+    Giving or withdrawing email consent writes the consent record (and its time) in the same step."""
     changed = []
     had_consent = business.email_consent
     for name in BUSINESS_FIELDS:
@@ -50,10 +53,7 @@ def fill_business(business: Business, values: dict[str, Any]) -> list[str]:
         if getattr(business, name) != value:
             changed.append(name)
             setattr(business, name, value)
-    if business.email_consent and not had_consent:
-        business.consent_at = utcnow()
-    elif not business.email_consent:
-        business.consent_at = None
+    consents.record_email_consent(business, had_consent, actor, source)
     return changed
 
 
@@ -83,7 +83,7 @@ def update_business(business: Business, values: dict[str, Any], actor: User) -> 
     A new municipality, trade or number of employees (the funnel's size class) runs the business_moved hooks (the
     read models move its cases' cells)."""
     old_place = (business.municipality_id, business.trade_id)
-    changed = fill_business(business, values)
+    changed = fill_business(business, values, actor)
     if {"municipality_id", "trade_id", "employees"} & set(changed):
         for hook in registry.current().business_moved:
             hook(business, *old_place)

@@ -112,7 +112,7 @@ def new_business():
         duplicates = services.similar_businesses(form.name.data, form.postcode.data)
         if not duplicates or form.confirm_duplicate.data:
             business = Business()
-            services.fill_business(business, _values(form))
+            services.fill_business(business, _values(form), current_user)
             owner = services.case_owner(current_user, form.owner_id.data)
             case = services.open_business_case(business, owner, current_user)
             flash(_("Business created; its case is open."), "success")

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select, update
 
 from app.auth.models import Role, User
+from app.cases import consents
 from app.cases.models import Case, CaseEvent
 from app.cases.services import add_event, record_milestone
 from app.cases.vocab import EventKind, State
@@ -144,6 +145,8 @@ def refer(case: Case, partner: Partner, topic: Topic, consent: bool, note: str, 
     referral = Referral(case_id=case.id, partner_id=partner.id, topic_id=topic.id, consent=True,
                         note=(note or "").strip(), created_by_id=actor.id, created_at=now)
     db.session.add(referral)
+    # The consent to pass the business's data to this partner, as a record beside the email consent.
+    consents.grant(case.business, consents.Purpose.REFERRAL, consents.Source.FORM, actor, note=partner.name)
     db.session.flush()
     text = _("Referred to %(partner)s for “%(topic)s”.", partner=partner.name, topic=topic.name)
     problem = record_milestone(case, "referral", EventKind.REFERRAL, actor, text, move_on,

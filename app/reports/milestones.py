@@ -356,3 +356,27 @@ def milestone_rows() -> dict[int, tuple]:
     table = CaseMilestone.__table__
     return {row.case_id: tuple(row) for row in db.session.execute(select(table))}
 
+
+
+def forget_withdrawal_reasons(case_ids: list[int]) -> None:
+    """Erasure (app.privacy): a withdrawal reason is free text, so these cases' reasons become empty, their share
+    moves to the cell without a reason (what a rebuild from the anonymised timeline gives) and a reason's cell
+    left counting nobody goes. Only the withdrawal's share changes: one upsert for all the cases."""
+    rows = db.session.scalars(select(CaseMilestone).where(CaseMilestone.case_id.in_(case_ids),
+                                                          CaseMilestone.withdrawn_reason != "")
+                              .order_by(CaseMilestone.case_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    cells: dict = {}
+    reasons = set()
+    for row in rows:
+        month = cohort_month(row.opened_at)
+        _cells(month, _withdrawal(row), -1, cells)
+        reasons.add(row.withdrawn_reason[:REASON_LENGTH])
+        row.withdrawn_reason = ""
+        _cells(month, _withdrawal(row), 1, cells)
+    if not reasons:
+        return
+    db.session.flush()
+    upserts.add(FunnelCell.__table__, CELL_KEYS, _rows(cells))
+    table = FunnelCell.__table__  # a reason's cell that counts nobody now would still hold the text
+    db.session.execute(delete(table).where(table.c.dim == "reason", table.c.key.in_(reasons), table.c.n == 0))

@@ -1,7 +1,13 @@
-"""The periodic jobs; each reads what is due from the database."""
+"""The periodic jobs; each reads what is due from the database.
+
+Packages above scheduling add their own jobs in their init_app with `add_job(app, ...)` (never on import).
+"""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+
+from flask import Flask
 
 from app.scheduling import outbox
 from app.scheduling.calendar import is_business_day
@@ -42,3 +48,14 @@ JOBS = (
     ("digest", digest_job, {"trigger": "cron", "day_of_week": "mon-fri", "hour": 7, "minute": 0,
                             "timezone": "Europe/Berlin"}),
 )
+
+KEY = "procheck.jobs"
+
+
+def add_job(app: Flask, job_id: str, job: Callable[[], object], trigger: dict) -> None:
+    """Register a higher package's job (in its init_app): the scheduler runs it beside JOBS."""
+    app.extensions.setdefault(KEY, []).append((job_id, job, trigger))
+
+
+def all_jobs(app: Flask) -> tuple:
+    return JOBS + tuple(app.extensions.get(KEY, ()))

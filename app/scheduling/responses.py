@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.cases import consents
 from app.cases.models import Business, Case
 from app.cases.services import add_event
 from app.extensions import db
@@ -73,6 +74,7 @@ def unsubscribe(row: LinkNonce) -> Unsubscribed:
     if business.unsubscribed_at is not None:
         return Unsubscribed(business, 0, already=True)
     business.unsubscribed_at = utcnow()
+    consents.withdraw(business, consents.Purpose.EMAIL, None)  # the record says when, too
     reason = refusal(business)
     cases = list(db.session.scalars(select(Case).where(Case.business_id == business.id).order_by(Case.id)))
     pending = db.session.scalars(select(OutboxMessage).where(

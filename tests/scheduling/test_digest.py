@@ -10,9 +10,8 @@ from app.extensions import db
 from app.scheduling import reminders
 from app.scheduling.digest import queue_digests
 from app.scheduling.dispatch import dispatch_once
-from app.scheduling.jobs import digest_job
+from app.scheduling.jobs import JOBS, digest_job
 from app.scheduling.models import OutboxMessage
-from app.scheduling.runner import JOBS
 from app.timeutil import BERLIN
 from app.transactions import unit_of_work
 from tests.factories import make_case

@@ -95,6 +95,13 @@ EXPECTED: dict[str, set[str]] = {
     "scheduling.outbox": {LEAD},
     "scheduling.retry_mail": {LEAD},
     "scheduling.cancel_mail": {LEAD},
+    "privacy.business": {LEAD, ADMIN},
+    "privacy.erase": {LEAD, ADMIN},
+    "privacy.export_json": {LEAD, ADMIN},
+    "privacy.export_page": {LEAD, ADMIN},
+    "privacy.retention_page": {LEAD, ADMIN},
+    "privacy.record_page": {LEAD, ADMIN},
+    "privacy.log_page": {LEAD, ADMIN},
 }
 
 

@@ -1,0 +1,116 @@
+"""The retention rule (dry run against run, batches, CLI and job) and the Art. 30 record."""
+
+import pytest
+from sqlalchemy import select
+
+from app.cases import services, workflow
+from app.cases.models import Business, Case
+from app.extensions import db
+from app.privacy import retention
+from app.privacy.jobs import retention_job
+from app.privacy.models import PrivacyLog
+from app.scheduling.jobs import all_jobs
+from app.transactions import unit_of_work
+from tests.factories import make_case
+from tests.privacy.seeding import IDENTIFYING, NAME, scan, seed_everywhere
+
+
+def _withdrawn(owner, name: str):
+    case = make_case(owner, name=name)
+    with unit_of_work():
+        workflow.move(case, "withdrawn", owner, reason=f"{name} hat kein Interesse")
+    return case.business_id
+
+
+@pytest.fixture
+def businesses(app, users):
+    scout = users["scout"]
+    due = [_withdrawn(scout, f"Altbetrieb {n}") for n in range(3)]
+    still_open = make_case(scout, name="Offener Betrieb").business_id
+    mixed = _withdrawn(scout, "Gemischter Betrieb")
+    with unit_of_work():
+        second = Case(business_id=mixed, owner_id=scout.id)
+        db.session.add(second)
+        workflow.open_case(second, scout)
+        services.add_note(second, scout, "noch offen", "call")
+    app.config.update(PROGRAMME_END="2026-01-31", RETENTION_MONTHS=6, RETENTION_BATCH_SIZE=2)
+    return due, [still_open, mixed]
+
+
+def _names(ids) -> list[str]:
+    return list(db.session.scalars(select(Business.name).where(Business.id.in_(ids)).order_by(Business.id)))
+
+
+@pytest.mark.postgres
+def test_dry_run_lists_and_changes_nothing_then_the_run_anonymises_in_batches(app, client, login, businesses):
+    due, kept = businesses
+    login("lead")
+    page = client.get("/privacy/retention").get_data(as_text=True)
+    assert "Jetzt fällig: 3 Betriebe." in page
+    assert all(f"Altbetrieb {n}" in page for n in range(3))
+    assert "Offener Betrieb" not in page and "Gemischter Betrieb" not in page
+
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["procheck", "retention", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Altbetrieb 0" in dry.output and "Fällig: 3 Betriebe (Probelauf, nichts geändert)." in dry.output
+    db.session.expire_all()
+    assert _names(due) == ["Altbetrieb 0", "Altbetrieb 1", "Altbetrieb 2"]
+
+    run = runner.invoke(args=["procheck", "retention"])
+    assert run.exit_code == 0, run.output
+    assert "3 Betriebe anonymisiert." in run.output
+    db.session.expire_all()
+    assert _names(due) == ["Anonymisierter Betrieb"] * 3
+    assert _names(kept) == ["Offener Betrieb", "Gemischter Betrieb"]
+    erased = db.session.scalars(select(PrivacyLog.detail).where(PrivacyLog.action == "erased")).all()
+    assert erased == [{"reason": "retention"}] * 3
+    assert retention_job() == 0  # nothing left: a second run changes nothing
+    runs = db.session.scalars(select(PrivacyLog.detail).where(PrivacyLog.action == "retention_run")
+                              .order_by(PrivacyLog.id)).all()
+    assert runs == [{"erased": 3}, {"erased": 0}]
+    assert "Jetzt fällig: 0 Betriebe." in client.get("/privacy/retention").get_data(as_text=True)
+    log_page = client.get("/privacy/log").get_data(as_text=True)
+    assert "Löschfrist angewendet" in log_page and "Anonymisiert" in log_page
+
+
+def test_before_its_start_the_rule_anonymises_nothing(app, client, login, businesses):
+    app.config.update(PROGRAMME_END="", RETENTION_MONTHS=12)  # three years from PROGRAMME_START, plus a year
+    assert retention.starts_on().isoformat() == "2029-12-31"
+    assert retention_job() == 0
+    assert _names(businesses[0]) == ["Altbetrieb 0", "Altbetrieb 1", "Altbetrieb 2"]
+    login("admin")
+    page = client.get("/privacy/retention").get_data(as_text=True)
+    assert "Die Regel greift noch nicht: Vor dem 31.12.2029 wird nichts anonymisiert." in page
+    result = app.test_cli_runner().invoke(args=["procheck", "retention"])
+    assert "greift erst ab 31.12.2029" in result.output
+
+
+def test_the_scheduler_runs_the_retention_job_nightly(app):
+    [trigger] = [trigger for job_id, _job, trigger in all_jobs(app) if job_id == "retention"]
+    assert (trigger["trigger"], trigger["hour"]) == ("cron", 3)
+
+
+def test_the_record_of_processing_is_generated_from_the_data(app, client, login, users):
+    make_case(users["scout"])
+    login("admin")
+    response = client.get("/privacy/record")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for text in ("Verzeichnis von Verarbeitungstätigkeiten", "Check-Ergebnis mit Empfehlungen", "Hochschule",
+                 "Ansprechperson", "Telefon", "12 Monate nach Programmende", "Einwilligung des Betriebs"):
+        assert text in page, text
+    assert db.session.scalar(select(PrivacyLog.action)) == "record_viewed"
+
+
+@pytest.mark.postgres
+def test_the_retention_run_leaves_no_trace_of_a_fully_seeded_business(app, users, smtp_server):
+    case = seed_everywhere(users["scout"], smtp_server)
+    with unit_of_work():
+        workflow.move(case, "withdrawn", users["scout"], reason=f"{NAME} schließt")
+    other = make_case(users["scout"], name="Tischlerei Brinkmann")
+    app.config.update(PROGRAMME_END="2026-01-31", RETENTION_MONTHS=6)
+    assert retention.run() == 1
+    db.session.expire_all()
+    assert scan(IDENTIFYING) == []
+    assert db.session.get(Business, other.business_id).name == "Tischlerei Brinkmann"
