@@ -9,11 +9,11 @@ from app.reports.funnel_models import CaseMilestone, FunnelCell
 from app.reports.models import StuckThreshold
 from app.reports.target_models import ProgrammeTarget
 from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
-from app.workshops.models import Attendance, Workshop
+from app.workshops.models import Attendance, Registration, Workshop, WorkshopInvitation
 
 __all__ = [
     "Attendance", "Business", "Case", "CaseCheckSummary", "CaseCount", "CaseEvent", "Check", "CheckScore",
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
-    "FunnelCell", "ProgrammeTarget",
+    "FunnelCell", "ProgrammeTarget", "Registration", "WorkshopInvitation",
 ]
