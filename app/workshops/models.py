@@ -62,6 +62,11 @@ class Workshop(db.Model):
     topic: Mapped[Topic] = relationship(lazy="joined")
     topics: Mapped[list[Topic]] = relationship(secondary=workshop_topics, lazy="selectin", order_by=Topic.name)
 
+    @property
+    def all_topics(self) -> list[Topic]:
+        """The topics, at least the main one (a workshop made in code may list no further topics)."""
+        return self.topics or [self.topic]
+
 
 class WorkshopInvitation(db.Model):
     """A business invited to a workshop (once per workshop and case)."""
