@@ -17,7 +17,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.cases.records import RecordForm
-from app.inputs import NOT_IN_LIST, db_id
+from app.inputs import NOT_IN_LIST, db_id, parse_int
 from app.workshops.models import RegistrationStatus, WorkshopStatus
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -84,7 +84,7 @@ def parse_marks(formdata) -> dict[int, str] | None:
     for name, value in formdata.items():
         if not name.startswith("mark-"):
             continue
-        case_id = db_id(name.removeprefix("mark-"))
+        case_id = parse_int(name.removeprefix("mark-"))
         if case_id is None or value not in ("attended", "no_show"):
             return None
         marks[case_id] = value

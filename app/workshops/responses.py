@@ -6,7 +6,7 @@ from app.cases.models import Case
 from app.cases.services import add_event
 from app.cases.vocab import EventKind
 from app.extensions import db
-from app.inputs import db_id
+from app.inputs import parse_int
 from app.scheduling import links
 from app.scheduling.models import LinkNonce
 from app.workshops import registrations
@@ -18,7 +18,7 @@ YES, NO = "yes", "no"
 def open_link(token: str) -> tuple[LinkNonce, Workshop, Case, str]:
     """The link's nonce, workshop, case and pre-chosen answer; raises links.LinkError. Changes nothing."""
     nonce, payload = links.open_token("workshop", token)
-    workshop_id = db_id(str(payload.get("w", "")))
+    workshop_id = parse_int(str(payload.get("w", "")))
     workshop = db.session.get(Workshop, workshop_id) if workshop_id else None
     case = db.session.get(Case, nonce.case_id) if nonce.case_id else None
     if workshop is None or case is None:
