@@ -27,7 +27,7 @@ def topic(key: str) -> Topic:
 def workshop(days: float = 14, capacity: int = 10, topics: tuple[str, ...] = ("it_security",),
              title: str = "Sicher im Netz", deadline_days: float | None = None) -> Workshop:
     """A workshop `days` from now (negative: in the past), open for registration."""
-    starts = utcnow() + timedelta(days=days)
+    starts = (utcnow() + timedelta(days=days)).replace(second=0, microsecond=0)
     deadline = services.utc_to_berlin(utcnow() + timedelta(days=deadline_days)) if deadline_days is not None else None
     values = services.WorkshopValues(title, [topic(key).id for key in topics], services.utc_to_berlin(starts), 120,
                                      "Bildungszentrum Gelsenkirchen", "", capacity, deadline, "open", "Austausch")
