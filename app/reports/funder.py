@@ -141,7 +141,7 @@ def supported_cells(period: Period) -> list[tuple[str, str, str, int, int]]:
     milestones = union(
         select(Check.case_id).where(completed_in(period)),
         select(Attendance.case_id).join(Workshop, Workshop.id == Attendance.workshop_id)
-        .where(_in(Workshop.starts_at, period)),
+        .where(_in(Workshop.starts_at, period), Attendance.withdrawn_at.is_(None)),
         select(Referral.case_id).where(_in(Referral.created_at, period)),
         select(Measure.case_id).where(Measure.status == "implemented",
                                       Measure.implemented_on.between(period.start, period.end)),
@@ -196,15 +196,16 @@ def changes(period: Period) -> tuple[list[Change], list[Change]]:
 def workshops(period: Period) -> dict[str, tuple[int, int]]:
     query = (select(Topic.name, func.count(distinct(Workshop.id)), func.count(Attendance.id))
              .select_from(Workshop).join(Topic, Topic.id == Workshop.topic_id)
-             .outerjoin(Attendance, Attendance.workshop_id == Workshop.id)
-             .where(_in(Workshop.starts_at, period)).group_by(Topic.name).order_by(Topic.name))
+             .outerjoin(Attendance, (Attendance.workshop_id == Workshop.id) & Attendance.withdrawn_at.is_(None))
+             .where(_in(Workshop.starts_at, period), Workshop.status != "cancelled")
+             .group_by(Topic.name).order_by(Topic.name))
     return {name: (held, n) for name, held, n in db.session.execute(query)}
 
 
 def participations(period: Period) -> int:
     return db.session.scalar(select(func.count()).select_from(Attendance)
                              .join(Workshop, Workshop.id == Attendance.workshop_id)
-                             .where(_in(Workshop.starts_at, period))) or 0
+                             .where(_in(Workshop.starts_at, period), Attendance.withdrawn_at.is_(None))) or 0
 
 
 def referrals(period: Period) -> dict[str, tuple[int, int]]:

@@ -18,8 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.timeutil import BERLIN, today_berlin, utcnow
 from app.workshops import registrations
-from app.workshops.models import (HOLDS_PLACE, Attendance, Registration, RegistrationStatus, Workshop,
-                                  WorkshopStatus)
+from app.workshops.models import HOLDS_PLACE, Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus
 
 REASON_MAX = 500
 
