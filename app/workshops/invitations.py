@@ -5,7 +5,9 @@ queueing the invitations through the outbox."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, exists, select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.cases.models import Business, Case
@@ -84,5 +86,8 @@ def invite(workshop: Workshop, case_ids: list[int], actor: User) -> int:
                      due_at=utcnow(), unique_key=f"workshop_invitation:{workshop.id}:{case.id}", case_id=case.id,
                      context={"case_id": case.id, "workshop_id": workshop.id})
         queued += 1
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # a colleague invited one of them a moment ago
+        raise DomainError(_l("Some of these businesses were invited meanwhile. Please reload the page.")) from error
     return queued

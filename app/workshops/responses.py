@@ -1,14 +1,17 @@
 """A business's one-click answer to a workshop invitation (or its cancel link): register or decline."""
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.cases.models import Case
 from app.cases.services import add_event
 from app.cases.vocab import EventKind
+from app.errors import DomainError
 from app.extensions import db
 from app.inputs import parse_int
 from app.scheduling import links
 from app.scheduling.models import LinkNonce
+from app.timeutil import utcnow
 from app.workshops import registrations
 from app.workshops.models import Registration, Workshop
 
@@ -32,6 +35,8 @@ def respond(nonce: LinkNonce, workshop: Workshop, case: Case, answer: str) -> Re
     links.use(nonce)
     if answer == YES:
         return registrations.register(case, workshop)
+    if workshop.starts_at <= utcnow():
+        raise DomainError(_l("This workshop has already taken place."))
     registration = registrations.find(workshop.id, case.id)
     if registration is not None and registration.status in registrations.ACTIVE:
         registrations.cancel(registration)
