@@ -7,6 +7,8 @@ Revision ID: f1e2d3c4b5a6
 Revises: e4f5a6b7c8d9
 Create Date: 2026-12-07 06:30:00
 """
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -38,8 +40,23 @@ def _event_kinds(values) -> None:
         batch_op.create_check_constraint('kind', f"kind IN ({_listed(values)})")
 
 
+@contextmanager
+def _attendances_set_aside():
+    """SQLite adds a constraint by rebuilding the table (batch mode), and DROP TABLE workshops fails under
+    foreign_keys=ON while attendances point at it (PRAGMA foreign_keys cannot change inside the migration's
+    transaction). So the attendances wait in a temporary table while workshops is rebuilt."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("CREATE TEMPORARY TABLE attendances_aside AS SELECT * FROM attendances")
+        op.execute("DELETE FROM attendances")
+    yield
+    if sqlite:
+        op.execute("INSERT INTO attendances SELECT * FROM attendances_aside")
+        op.execute("DROP TABLE attendances_aside")
+
+
 def upgrade():
-    with op.batch_alter_table('workshops', schema=None) as batch_op:
+    with _attendances_set_aside(), op.batch_alter_table('workshops', schema=None) as batch_op:
         batch_op.add_column(sa.Column('duration_minutes', sa.Integer(), server_default='120', nullable=False))
         batch_op.add_column(sa.Column('online_url', sa.String(length=500), server_default='', nullable=False))
         batch_op.add_column(sa.Column('capacity', sa.Integer(), server_default='20', nullable=False))
@@ -130,7 +147,7 @@ def downgrade():
     op.drop_table('workshop_invitations')
     op.drop_index('ix_workshop_topics_topic_id', table_name='workshop_topics')
     op.drop_table('workshop_topics')
-    with op.batch_alter_table('workshops', schema=None) as batch_op:
+    with _attendances_set_aside(), op.batch_alter_table('workshops', schema=None) as batch_op:
         batch_op.drop_constraint('status', type_='check')
         batch_op.alter_column('place', existing_type=sa.String(length=200), server_default=None)
         batch_op.drop_column('sequence')
