@@ -131,3 +131,22 @@ def test_invitations_go_only_to_consenting_businesses_whose_weakest_dimensions_m
     client.post(path_of(link_after(text, "Ich nehme teil")), data={"answer": "yes"})
     assert db.session.scalar(select(Registration.status).where(Registration.case_id == agreed.id)) == "registered"
     assert {str(m["To"]) for m in smtp_server.messages} == {agreed.business.email}  # invitation, confirmation
+
+
+def test_the_waiting_list_and_reminder_mails_arrive_with_a_working_cancel_link(client, users, smtp_server):
+    first, second = checked_case(users["scout"], "Erster Betrieb"), checked_case(users["scout"], "Zweiter Betrieb")
+    target = workshop(days=21, capacity=1)
+    for case in (first, second):
+        client.post(link(case, target), data={"answer": "yes"})
+    reminder = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template_key == "workshop_reminder"))
+    reminder.due_at = utcnow() - timedelta(seconds=1)  # two working days before the workshop
+    db.session.commit()
+    deliver()
+    waiting = _received(smtp_server, "Warteliste", second.business.email)
+    assert not [p for p in waiting.walk() if p.get_content_type() == "text/calendar"]
+    remind_text, _html = bodies(_received(smtp_server, "Erinnerung", first.business.email))
+    assert "Sicher im Netz" in remind_text and "Bildungszentrum Gelsenkirchen" in remind_text
+    cancel = link_after(remind_text, "sagen Sie bitte ab, damit ein anderer Betrieb Ihren Platz bekommt")
+    assert client.post(path_of(cancel), data={"answer": "no"}).status_code == 200
+    assert dict(db.session.execute(select(Registration.case_id, Registration.status)).all()) == {
+        first.id: "cancelled", second.id: "registered"}
