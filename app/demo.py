@@ -28,7 +28,7 @@ from app.partners import services as partners
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
 from app.timeutil import BERLIN, today_berlin, utcnow
-from app.workshops import services as workshops
+from app.workshops import attendance as workshops
 from app.workshops.models import Attendance, Workshop
 
 DEMO_PASSWORD = "procheck-demo"
@@ -196,7 +196,8 @@ def _workshops(now: datetime) -> list[Workshop]:
             continue
         day = (now.astimezone(BERLIN) + timedelta(days=days)).date()
         starts = datetime.combine(day, time(17, 0), tzinfo=BERLIN).astimezone(UTC)
-        made.append(Workshop(title=title, topic_id=topics[key].id, starts_at=starts, place=PLACES[number % 3],
+        made.append(Workshop(title=title, topic_id=topics[key].id, topics=[topics[key]], starts_at=starts,
+                             place=PLACES[number % 3],
                              description="Erfahrungsaustausch unter Betrieben mit einem kurzen Impulsvortrag."))
     db.session.add_all(made)
     db.session.flush()

@@ -298,7 +298,8 @@ class _Seeder:
             key = keys[number % len(keys)]
             day = (self.now.astimezone(BERLIN) + timedelta(days=days)).date()
             starts = datetime.combine(day, time(17, 0), tzinfo=BERLIN).astimezone(UTC)
-            workshop = Workshop(title=titles[key], topic_id=self.topics[key].id, starts_at=starts,
+            workshop = Workshop(title=titles[key], topic_id=self.topics[key].id, topics=[self.topics[key]],
+                                starts_at=starts,
                                 place=PLACES[number % len(PLACES)],
                                 description="Erfahrungsaustausch unter Betrieben mit einem kurzen Impulsvortrag.")
             db.session.add(workshop)

@@ -12,11 +12,12 @@ from app.reports.models import StuckThreshold
 from app.reports.support_models import BusinessSupport, DayCount, SupportedCell
 from app.reports.target_models import ProgrammeTarget
 from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
-from app.workshops.models import Attendance, Workshop
+from app.workshops.models import Attendance, Registration, Workshop, WorkshopInvitation
 
 __all__ = [
     "Attendance", "Business", "Case", "CaseCheckSummary", "CaseCount", "CaseEvent", "Check", "CheckScore",
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
+    "Registration", "WorkshopInvitation",
 ]

@@ -16,6 +16,7 @@ from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
 from app.timeutil import today_berlin, utcnow
 from app.transactions import unit_of_work
+from app.workshops import attendance as attendances
 from app.workshops import services as workshops
 from app.workshops.models import Attendance, Workshop
 
@@ -58,16 +59,17 @@ def add_check(case: Case, implementation: int = 2, relevance: int = 3, version: 
 
 def add_workshop(days_ago: int = 3, title: str = "E-Rechnung im Handwerk") -> Workshop:
     with unit_of_work():
-        workshop = workshops.save_workshop(Workshop(), title, _topic().id,
-                                           workshops.utc_to_berlin(utcnow() - timedelta(days=days_ago)),
-                                           "Gelsenkirchen", "")
+        values = workshops.WorkshopValues(title, [_topic().id],
+                                          workshops.utc_to_berlin(utcnow() - timedelta(days=days_ago)), 120,
+                                          "Gelsenkirchen", "", 20, None, "open", "")
+        workshop = workshops.save_workshop(Workshop(), values, None)
     return workshop
 
 
 def add_attendance(case: Case) -> Attendance:
     workshop = add_workshop()
     with unit_of_work():
-        workshops.record_attendance(case, workshop, _actor(case), move_on=False)
+        attendances.record_attendance(case, workshop, _actor(case), move_on=False)
     return db.session.scalar(select(Attendance).where(Attendance.case_id == case.id).order_by(Attendance.id.desc()))
 
 

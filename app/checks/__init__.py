@@ -8,7 +8,8 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.checks import figures, mails, public_views, services, views
+    from app.checks import figures, gaps, mails, public_views, services, views
+    from app.workshops import hooks as workshop_hooks
 
     cases = registry.of(app)
     cases.guards["completed_check"] = services.has_completed_check
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
         EventKind.SELF_CHECK_SENT: _l("Self-check link sent"),
         EventKind.SELF_CHECK_SUBMITTED: _l("Self-check submitted"),
     })
+    workshop_hooks.of(app).weak_cases = gaps.weak_cases
     mails.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(public_views.bp)

@@ -85,7 +85,8 @@ def recommend(questionnaire: Questionnaire, answers: ans.Answers, limit: int = T
     partners = active_with_expertise(set(topics))  # Partner.topics comes by selectin loading: one more query
     for recommendation in recommendations:
         wanted = set(workshop_topics(recommendation.gap))
-        recommendation.workshops = [w for w in workshops if topics.get(w.topic_id) in wanted][:WORKSHOPS_PER_GAP]
+        recommendation.workshops = [w for w in workshops
+                                    if wanted & {t.key for t in w.all_topics}][:WORKSHOPS_PER_GAP]
         needed = set(expertise(recommendation.gap))
         # Best match first: the partners covering most of the needed expertise (sorted is stable: then by name).
         matching = [p for p in partners if needed & {t.key for t in p.topics}]

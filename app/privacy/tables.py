@@ -21,7 +21,7 @@ from app.reports import milestones
 from app.reports.funnel_models import CaseMilestone
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
-from app.workshops.models import Attendance
+from app.workshops.models import Attendance, Registration, WorkshopInvitation
 
 ANONYMOUS_NAME = "Anonymisierter Betrieb"
 REMOVED = "–"  # a required text that had personal content
@@ -51,7 +51,10 @@ def register(app: Flask) -> None:
         PersonalTable(Check.__table__, _l("Checks with answers"), by_case("case_id"), scrub_json=("answers",),
                       order=50),
         PersonalTable(Measure.__table__, _l("Measures"), by_case("case_id"), {"description": REMOVED}, order=60),
-        PersonalTable(Attendance.__table__, _l("Workshop attendances"), by_case("case_id"), order=70),
+        PersonalTable(Attendance.__table__, _l("Workshop attendances"), by_case("case_id"),
+                      {"withdrawn_reason": ""}, order=70),
+        PersonalTable(Registration.__table__, _l("Workshop registrations"), by_case("case_id"), order=71),
+        PersonalTable(WorkshopInvitation.__table__, _l("Workshop invitations"), by_case("case_id"), order=72),
         PersonalTable(Referral.__table__, _l("Referrals"), by_case("case_id"),
                       {"note": "", "answer_note": "", "withdraw_reason": ""}, order=80),
         PersonalTable(OutboxMessage.__table__, _l("Emails"), by_case("case_id"), {

@@ -78,7 +78,8 @@ def rows(with_emails: bool = False, batch: int = BATCH) -> Iterator[list]:
         low, high = chunk[0][0], chunk[-1][0]
         workshops = _firsts(select(Attendance.case_id, func.min(Workshop.starts_at))
                             .join(Workshop, Workshop.id == Attendance.workshop_id)
-                            .where(Attendance.case_id.between(low, high)).group_by(Attendance.case_id))
+                            .where(Attendance.case_id.between(low, high), Attendance.withdrawn_at.is_(None))
+                            .group_by(Attendance.case_id))
         referrals = _firsts(select(Referral.case_id, func.min(Referral.created_at))
                             .where(Referral.case_id.between(low, high), Referral.withdrawn_at.is_(None))
                             .group_by(Referral.case_id))

@@ -45,7 +45,7 @@ def _queries(day: date) -> dict[str, object]:
         CHECKS: select(Check.kind, func.count()).where(Check.status == "completed", _within(Check.completed_at, day))
         .group_by(Check.kind),
         PARTICIPATIONS: select(Workshop.topic_id, func.count()).join(Attendance, Attendance.workshop_id == Workshop.id)
-        .where(_within(Workshop.starts_at, day)).group_by(Workshop.topic_id),
+        .where(_within(Workshop.starts_at, day), Attendance.withdrawn_at.is_(None)).group_by(Workshop.topic_id),
         REFERRALS: select(Partner.kind, func.count()).join(Referral, Referral.partner_id == Partner.id)
         .where(_within(Referral.created_at, day), Referral.withdrawn_at.is_(None)).group_by(Partner.kind),
         MEASURES: select(Measure.topic_id, func.count())
@@ -91,7 +91,7 @@ def rebuild(connection: Connection | None = None) -> int:
     sources = {
         CHECKS: select(Check.completed_at, Check.kind).where(Check.status == "completed"),
         PARTICIPATIONS: select(Workshop.starts_at, Workshop.topic_id)
-        .join(Attendance, Attendance.workshop_id == Workshop.id),
+        .join(Attendance, Attendance.workshop_id == Workshop.id).where(Attendance.withdrawn_at.is_(None)),
         REFERRALS: select(Referral.created_at, Partner.kind).join(Partner, Partner.id == Referral.partner_id)
         .where(Referral.withdrawn_at.is_(None)),
         MEASURES: select(Measure.implemented_on, Measure.topic_id).where(Measure.status == "implemented"),

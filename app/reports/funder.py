@@ -174,9 +174,11 @@ def changes(period: Period) -> tuple[list[Change], list[Change]]:
 
 
 def workshops(period: Period) -> dict[str, tuple[int, int]]:
-    """Per topic: workshops held in the period (the workshops table is small) and their participations."""
+    """Per topic: workshops held in the period, not cancelled (the workshops table is small), and their
+    participations."""
     held = db.session.execute(select(Topic.id, Topic.name, func.count()).join(Workshop, Workshop.topic_id == Topic.id)
-                              .where(_in(Workshop.starts_at, period)).group_by(Topic.id, Topic.name)
+                              .where(_in(Workshop.starts_at, period), Workshop.status != "cancelled")
+                              .group_by(Topic.id, Topic.name)
                               .order_by(Topic.name))
     taking_part = day_counts.totals(day_counts.PARTICIPATIONS, period.start, period.end)
     return {name: (n, taking_part.get(str(topic_id), 0)) for topic_id, name, n in held}

@@ -3,8 +3,8 @@ cells instead of every milestone of the year; and the notes that keep its plain 
 (app.reports.day_counts).
 
 Three metrics count businesses, not rows: supported (a case with a milestone in the period, `sources()`: a
-completed check, an attendance at a workshop held then, a referral made then and not withdrawn, a measure
-implemented then), reached (a case opened in the period) and referred:<partner kind>. A distinct count over a
+completed check, an attendance (not withdrawn) at a workshop held then, a referral made then (not withdrawn), a
+measure implemented then), reached (a case opened in the period) and referred:<partner kind>. A distinct count over a
 period cannot be added up from smaller periods, so the read model keeps the periods the report offers: every
 calendar month, quarter and year, each programme year and the whole programme (`kept_periods`). Any other from-to
 period is counted live (app.reports.funder), which is exact and slower.
@@ -73,8 +73,8 @@ def sources() -> list[tuple[Select, object]]:
     """Each kind of milestone as a query of (case id, moment) and the moment's column (a timestamp, or a date)."""
     return [
         (select(Check.case_id, Check.completed_at).where(Check.status == "completed"), Check.completed_at),
-        (select(Attendance.case_id, Workshop.starts_at).join(Workshop, Workshop.id == Attendance.workshop_id),
-         Workshop.starts_at),
+        (select(Attendance.case_id, Workshop.starts_at).join(Workshop, Workshop.id == Attendance.workshop_id)
+         .where(Attendance.withdrawn_at.is_(None)), Workshop.starts_at),
         (select(Referral.case_id, Referral.created_at).where(Referral.withdrawn_at.is_(None)), Referral.created_at),
         (select(Measure.case_id, Measure.implemented_on).where(Measure.status == "implemented"),
          Measure.implemented_on),

@@ -46,3 +46,14 @@ def add_business_days(start: datetime, days: int, subdivision: str | None = None
         if is_business_day(day, subdivision):
             remaining -= 1
     return datetime.combine(day, DUE_TIME, BERLIN)
+
+
+def business_days_before(moment: datetime, days: int, subdivision: str | None = None) -> datetime:
+    """`days` business days before the Berlin day of `moment`, at DUE_TIME in Berlin (a reminder before an event)."""
+    day = moment.astimezone(BERLIN).date()
+    remaining = days
+    while remaining > 0:
+        day -= timedelta(days=1)
+        if is_business_day(day, subdivision):
+            remaining -= 1
+    return datetime.combine(day, DUE_TIME, BERLIN)

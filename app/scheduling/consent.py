@@ -1,6 +1,7 @@
 """Whether a business email may be queued or sent: consent on record and no unsubscribe."""
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_
 
 from app.cases.models import Business
 
@@ -14,3 +15,8 @@ def refusal(business: Business) -> str | None:
     if not business.email:
         return str(_l("The business has no email address."))
     return None
+
+
+def allows_email() -> ColumnElement[bool]:
+    """refusal() as an SQL condition on Business, for lists of businesses that may be mailed."""
+    return and_(Business.unsubscribed_at.is_(None), Business.email_consent.is_(True), Business.email != "")

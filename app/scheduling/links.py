@@ -23,6 +23,8 @@ PURPOSES = {
     "unsubscribe": ("public.unsubscribe", "LINK_UNSUBSCRIBE_MAX_AGE_DAYS", 365),
     # Valid until the check is submitted (the business may stop and resume): used only at the final submit.
     "self_check": ("self_check.start", "LINK_SELF_CHECK_MAX_AGE_DAYS", 30),
+    # "Ich nehme teil" / "Ich kann nicht" for a workshop; its registration deadline limits it further.
+    "workshop": ("workshop_public.respond", "LINK_WORKSHOP_MAX_AGE_DAYS", 90),
 }
 
 

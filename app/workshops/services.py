@@ -1,31 +1,24 @@
-"""Workshops, their attendance lists, and recording that a business attended one."""
+"""Workshops: the list, saving one, its registrations and attendance lists, and what other packages ask."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select, case, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, Select, case, exists, func, or_, select
 
 from app.auth.models import User
 from app.cases.models import Business, Case
-from app.cases.services import record_milestone
-from app.cases.vocab import EventKind
+from app.cases.search import name_condition
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Municipality, Topic
 from app.timeutil import BERLIN, utcnow
-from app.workshops.models import Attendance, Workshop
+from app.workshops import registrations
+from app.workshops.models import Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus, workshop_topics
 
 RECENT_DAYS = 180  # attendance is recorded for workshops of the last half year or upcoming ones
-
-
-class AlreadyAttended(DomainError):
-    """The unique constraint (workshop, case) would be broken."""
-
-    def __init__(self) -> None:
-        super().__init__(_l("This attendance is already recorded for this business."), "workshop_id")
+CHECK_IN_ORDER = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.ATTENDED: 1, RegistrationStatus.NO_SHOW: 2,
+                  RegistrationStatus.WAITLISTED: 3, RegistrationStatus.CANCELLED: 4}
 
 
 def berlin_to_utc(local: datetime) -> datetime:
@@ -56,35 +49,97 @@ def attendance_counts(workshop_ids: list[int]) -> dict[int, int]:
     if not workshop_ids:
         return {}
     rows = db.session.execute(select(Attendance.workshop_id, func.count(Attendance.id))
-                              .where(Attendance.workshop_id.in_(workshop_ids)).group_by(Attendance.workshop_id))
+                              .where(Attendance.workshop_id.in_(workshop_ids), Attendance.withdrawn_at.is_(None))
+                              .group_by(Attendance.workshop_id))
     return dict(rows.all())
 
 
-def save_workshop(workshop: Workshop, title: str, topic_id: int, starts_at_local: datetime, place: str,
-                  description: str) -> Workshop:
-    """Create or update a workshop from the form's values."""
-    workshop.title = title.strip()
-    workshop.topic_id = topic_id
-    workshop.starts_at = berlin_to_utc(starts_at_local)
-    workshop.place = place.strip()
-    workshop.description = (description or "").strip()
+@dataclass
+class WorkshopValues:
+    title: str
+    topic_ids: list[int]
+    starts_at_local: datetime
+    duration_minutes: int
+    place: str
+    online_url: str
+    capacity: int
+    deadline_local: datetime | None
+    status: str
+    description: str
+
+
+def save_workshop(workshop: Workshop, values: WorkshopValues, actor: User | None) -> Workshop:
+    """Create or update a workshop; registered businesses hear of a new time or place, or of the cancellation."""
+    place, online_url = values.place.strip(), values.online_url.strip()
+    if not place and not online_url:
+        raise DomainError(_l("Please enter the place or the online link."), "place")
+    starts_at = berlin_to_utc(values.starts_at_local)
+    deadline = berlin_to_utc(values.deadline_local) if values.deadline_local else None
+    if deadline is not None and deadline > starts_at:
+        raise DomainError(_l("The registration deadline must be before the workshop starts."), "registration_deadline")
+    if workshop.id is not None and values.capacity < workshop.places_taken:
+        raise DomainError(_l("The capacity cannot be below the places already taken."), "capacity")
+    chosen = list(db.session.scalars(select(Topic).where(Topic.id.in_(values.topic_ids)).order_by(Topic.name)))
+    moved = workshop.id is not None and (workshop.starts_at != starts_at or workshop.place != place
+                                         or workshop.online_url != online_url
+                                         or workshop.duration_minutes != values.duration_minutes)
+    cancelled = (workshop.id is not None and values.status == WorkshopStatus.CANCELLED
+                 and workshop.status != WorkshopStatus.CANCELLED)
+    workshop.title = values.title.strip()
+    workshop.topic_id = chosen[0].id if workshop.topic_id not in values.topic_ids else workshop.topic_id
+    workshop.topics = chosen
+    workshop.starts_at, workshop.duration_minutes, workshop.registration_deadline = (
+        starts_at, values.duration_minutes, deadline)
+    workshop.place, workshop.online_url, workshop.capacity = place, online_url, values.capacity
+    workshop.description = (values.description or "").strip()
+    workshop.status = _status(workshop, values.status)
     db.session.add(workshop)
     db.session.flush()
+    if cancelled:
+        registrations.cancel_workshop(workshop, actor)
+    elif moved:
+        registrations.workshop_moved(workshop)
+    if workshop.status == WorkshopStatus.OPEN:  # a larger capacity frees places for the waiting list
+        while workshop.places_taken < workshop.capacity and registrations.move_up(workshop):
+            pass
     return workshop
 
 
-def attendance_list(workshop_id: int) -> list[Row]:
-    """Who attended: business, its case, municipality, recorded when and by whom (one query)."""
+def _status(workshop: Workshop, wanted: str) -> str:
+    """"full" follows the places taken; the other statuses are chosen."""
+    if wanted in (WorkshopStatus.OPEN, WorkshopStatus.FULL):
+        return WorkshopStatus.FULL if (workshop.places_taken or 0) >= workshop.capacity else WorkshopStatus.OPEN
+    return wanted
+
+
+def check_in_list(workshop_id: int) -> list[Row]:
+    """Everyone registered, waitlisted or recorded for the workshop, with business and attendance (one query)."""
+    order = case(CHECK_IN_ORDER, value=Registration.status)
     return list(db.session.execute(
-        select(Attendance.recorded_at, Case.id.label("case_id"), Business.name.label("business"),
-               Municipality.name.label("municipality"), User.name.label("recorded_by"))
-        .join(Case, Case.id == Attendance.case_id)
+        select(Registration.id, Registration.status, Registration.case_id, Business.name.label("business"),
+               Municipality.name.label("municipality"), Attendance.id.label("attendance_id"),
+               Attendance.recorded_at, Attendance.withdrawn_at, Attendance.withdrawn_reason,
+               User.name.label("recorded_by"))
+        .join(Case, Case.id == Registration.case_id)
         .join(Business, Business.id == Case.business_id)
         .join(Municipality, Municipality.id == Business.municipality_id)
+        .outerjoin(Attendance, (Attendance.case_id == Registration.case_id)
+                   & (Attendance.workshop_id == Registration.workshop_id))
         .outerjoin(User, User.id == Attendance.recorded_by_id)
-        .where(Attendance.workshop_id == workshop_id)
-        .order_by(Business.name, Case.id)
+        .where(Registration.workshop_id == workshop_id)
+        .order_by(order, Business.name, Case.id)
     ))
+
+
+def walk_in_matches(workshop_id: int, term: str, limit: int = 10) -> list[Row]:
+    """Cases whose business name contains the term and that are not on the workshop's list yet."""
+    return list(db.session.execute(
+        select(Case.id.label("case_id"), Business.name.label("business"), Municipality.name.label("municipality"))
+        .join(Business, Business.id == Case.business_id)
+        .join(Municipality, Municipality.id == Business.municipality_id)
+        .where(name_condition(db.session, term),
+               ~exists().where(Registration.workshop_id == workshop_id, Registration.case_id == Case.id))
+        .order_by(Business.name, Case.id).limit(limit)))
 
 
 def attendance_choices() -> list[Workshop]:
@@ -96,39 +151,25 @@ def attendance_choices() -> list[Workshop]:
 
 
 def upcoming_on_topics(topic_ids: list[int], limit: int) -> list[Workshop]:
-    """Upcoming workshops on these topics, soonest first."""
+    """Upcoming, not cancelled workshops on any of these topics, soonest first."""
     if not topic_ids:
         return []
+    on_topic = or_(Workshop.topic_id.in_(topic_ids), exists().where(
+        workshop_topics.c.workshop_id == Workshop.id, workshop_topics.c.topic_id.in_(topic_ids)))
     return list(db.session.scalars(
-        select(Workshop).where(Workshop.topic_id.in_(topic_ids), Workshop.starts_at >= utcnow())
+        select(Workshop).where(on_topic, Workshop.starts_at >= utcnow(), Workshop.status != WorkshopStatus.CANCELLED)
         .order_by(Workshop.starts_at, Workshop.id).limit(limit)))
 
 
 def has_attendance(case: Case) -> bool:
-    """The guard of the move to "workshop attended"."""
-    return db.session.scalar(select(exists().where(Attendance.case_id == case.id)))
+    """The guard of the move to "workshop attended": an attendance that was not withdrawn."""
+    return db.session.scalar(select(exists().where(Attendance.case_id == case.id, Attendance.withdrawn_at.is_(None))))
 
 
 def attendances_for_case(case_id: int) -> list[Attendance]:
-    """The workshops the case's business attended, latest workshop first (one query)."""
+    """The workshops the case's business attended (withdrawn ones left out), latest workshop first (one query)."""
     return list(db.session.scalars(
-        select(Attendance).join(Attendance.workshop).where(Attendance.case_id == case_id)
+        select(Attendance).join(Attendance.workshop)
+        .where(Attendance.case_id == case_id, Attendance.withdrawn_at.is_(None))
         .order_by(Workshop.starts_at.desc(), Attendance.id.desc())
     ))
-
-
-def record_attendance(case: Case, workshop: Workshop, actor: User, move_on: bool) -> str | None:
-    """Record that the business attended; perhaps move the case. Returns why a wanted move did not happen."""
-    if db.session.scalar(select(exists().where(Attendance.case_id == case.id,
-                                               Attendance.workshop_id == workshop.id))):
-        raise AlreadyAttended()
-    attendance = Attendance(workshop_id=workshop.id, case_id=case.id, recorded_by_id=actor.id, recorded_at=utcnow())
-    db.session.add(attendance)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # recorded by someone else a moment ago
-        raise AlreadyAttended() from exc
-    text = _("Attended the workshop “%(title)s” on %(date)s.", title=workshop.title,
-             date=format_datetime(workshop.starts_at, "dd.MM.yyyy"))
-    return record_milestone(case, "attendance", EventKind.WORKSHOP_ATTENDED, actor, text, move_on,
-                            attendance_id=attendance.id, workshop_id=workshop.id)

@@ -31,8 +31,9 @@ def _count(model) -> int:
 
 
 def _form(**overrides) -> dict:
-    return {"title": "E-Rechnung im Handwerk", "topic_id": str(_topic().id), "starts_at": "2026-07-01T18:30",
-            "place": "Bildungszentrum Gelsenkirchen", "description": "Austausch", **overrides}
+    return {"title": "E-Rechnung im Handwerk", "topic_ids": str(_topic().id), "starts_at": "2026-07-01T18:30",
+            "duration_minutes": "120", "place": "Bildungszentrum Gelsenkirchen", "online_url": "", "capacity": "20",
+            "registration_deadline": "", "status": "open", "description": "Austausch", **overrides}
 
 
 @pytest.mark.postgres
@@ -51,9 +52,9 @@ def test_workshop_time_is_entered_in_berlin_and_stored_in_utc(client, login):
 
 def test_workshop_form_explains_bad_input_in_german_and_saves_nothing(client, login):
     login("admin")
-    page = client.post("/workshops/new", data=_form(title=" ", place="", topic_id="", starts_at="morgen")
+    page = client.post("/workshops/new", data=_form(title=" ", topic_ids=[], starts_at="morgen", capacity="0")
                        ).get_data(as_text=True)
-    assert "Bitte geben Sie einen Titel ein." in page and "Bitte geben Sie den Ort ein." in page
+    assert "Bitte geben Sie einen Titel ein." in page and "Bitte geben Sie zwischen 1 und 1000 Plätze ein." in page
     assert "Bitte wählen Sie ein Thema." in page and "Kein gültiges Datum mit Zeit." in page
     assert _count(Workshop) == 0
 
@@ -133,7 +134,7 @@ def test_workshop_page_lists_attendees_with_their_case_and_municipality(client, 
     client.post(f"/cases/{case.id}/attendance", data={"workshop_id": workshop.id})
     page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
     assert f'<a href="/cases/{case.id}">Elektro Kowalski GmbH</a>' in page
-    assert "Gelsenkirchen" in page and "Sina Scout" in page and "Teilnahmeliste" in page
+    assert "Gelsenkirchen" in page and "Sina Scout" in page and "Anmeldungen und Check-in" in page
 
 
 def test_admin_manages_workshops_but_records_no_attendance(client, login, users):
