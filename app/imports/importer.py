@@ -1,0 +1,213 @@
+"""The import engine: rows in batches, each classified as create, update, unchanged or skip, and (unless a dry
+run) written with one executemany INSERT and one executemany UPDATE per batch.
+
+A row is matched to a business of the database by its Handwerksrolle number, else by name and postcode (a
+business without a number). A match with the same data is "unchanged", so importing the same file again changes
+nothing; a match with other data is updated only when asked (`update`), else skipped with the reason. Empty cells
+never blank a value the business has (a scout may have added a phone number). A business is never given a case or
+e-mail consent by the import: the lead opens cases for a selection (app.imports.opening).
+
+The engine flushes; its caller commits after each batch (the web run and the command line), so the progress is
+visible and memory stays flat. The search index follows by itself (SQLite: the FTS triggers; PostgreSQL: pg_trgm).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import bindparam, false, insert, or_, select, tuple_, update
+
+from app.cases import registry
+from app.cases.models import Business, Case
+from app.extensions import db
+from app.imports import reading
+from app.imports.rows import Checked, Reference, check, name_key
+from app.reference.models import Postcode, Trade
+from app.timeutil import utcnow
+
+BATCH = 1000
+# The business columns an import fills, in the UPDATE's order (register_number is only ever filled, not cleared).
+COLUMNS = ("register_number", "name", "trade_id", "street", "postcode", "municipality_id", "contact_name", "phone",
+           "email", "employees")
+PLACE = ("municipality_id", "trade_id", "employees")  # a change moves the business's cases in the read models
+_table = Business.__table__
+
+
+@dataclass
+class Outcome:
+    line: int
+    action: str  # create, update, unchanged, skip
+    values: dict[str, Any]
+    problem: str | None = None
+    business_id: int | None = None
+
+
+@dataclass
+class Totals:
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.processed += 1
+        name = {"create": "created", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}
+        setattr(self, name[outcome.action], getattr(self, name[outcome.action]) + 1)
+
+
+@dataclass
+class Batch:
+    outcomes: list[Outcome]
+    totals: Totals
+
+
+@dataclass
+class _Seen:
+    """What earlier rows of the file had: a later row with the same number or name and postcode is a duplicate."""
+
+    numbers: set[str] = field(default_factory=set)
+    names: set[tuple[str, str]] = field(default_factory=set)
+
+    def duplicate(self, values: dict[str, Any]) -> str | None:
+        number, key = values["register_number"], name_key(values["name"], values["postcode"])
+        if number:
+            if number in self.numbers:
+                return "duplicate_register_number"
+            self.numbers.add(number)
+        elif key in self.names:
+            return "duplicate_name_postcode"
+        self.names.add(key)
+        return None
+
+
+def reference() -> Reference:
+    trades = db.session.execute(select(Trade.id, Trade.name, Trade.number)).all()
+    postcodes = db.session.execute(select(Postcode.code, Postcode.municipality_id))
+    return Reference(
+        municipality_of={code: town for code, town in postcodes},
+        trade_by_name={name.casefold(): id_ for id_, name, _n in trades},
+        trade_by_number={str(number): id_ for id_, _name, number in trades if number is not None},
+        register_pattern=current_app.config["REGISTER_NUMBER_PATTERN"],
+    )
+
+
+def _existing(rows: list[Checked]) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
+    """The batch's businesses already in the database, by register number and by exact name and postcode."""
+    numbers = {r.values["register_number"] for r in rows if r.values["register_number"]}
+    pairs = {(r.values["name"], r.values["postcode"]) for r in rows}
+    columns = [_table.c.id, *(_table.c[name] for name in COLUMNS)]
+    found = db.session.execute(select(*columns).where(or_(
+        _table.c.register_number.in_(sorted(numbers)) if numbers else false(),
+        tuple_(_table.c.name, _table.c.postcode).in_(sorted(pairs)),
+    ))).mappings()
+    by_number: dict[str, dict] = {}
+    by_name: dict[tuple[str, str], dict] = {}
+    for row in found:
+        if row["register_number"]:
+            by_number.setdefault(row["register_number"], dict(row))
+        by_name.setdefault((row["name"], row["postcode"]), dict(row))
+    return by_number, by_name
+
+
+def _decide(row: Checked, match: dict | None, update_existing: bool) -> Outcome:
+    if match is None:
+        return Outcome(row.line, "create", row.values)
+    merged = {name: match[name] if row.values.get(name) is None else row.values[name] for name in COLUMNS}
+    if all(merged[name] == match[name] for name in COLUMNS):
+        return Outcome(row.line, "unchanged", row.values, business_id=match["id"])
+    if not update_existing:
+        return Outcome(row.line, "skip", row.values, "exists_differs", match["id"])
+    return Outcome(row.line, "update", merged, business_id=match["id"])
+
+
+def classify(rows: list[Checked], seen: _Seen, update_existing: bool) -> list[Outcome]:
+    """Each row's outcome: its problem, a duplicate of an earlier row, or what the database's match makes of it."""
+    for row in rows:
+        if row.problem is None:
+            row.problem = seen.duplicate(row.values)
+    valid = [row for row in rows if row.problem is None]
+    by_number, by_name = _existing(valid) if valid else ({}, {})
+    outcomes = []
+    for row in rows:
+        if row.problem:
+            outcomes.append(Outcome(row.line, "skip", row.values, row.problem))
+            continue
+        number, pair = row.values["register_number"], (row.values["name"], row.values["postcode"])
+        match = by_number.get(number) if number else None
+        if match is None:
+            candidate = by_name.get(pair)
+            # By name and postcode only a business without a number, or with this number (found above).
+            if candidate is not None and not (number and candidate["register_number"]):
+                match = candidate
+        outcomes.append(_decide(row, match, update_existing))
+    return outcomes
+
+
+def _write(outcomes: list[Outcome]) -> None:
+    now = utcnow()
+    created = [{**{name: o.values.get(name) for name in COLUMNS}, "street": o.values.get("street") or "",
+                "contact_name": o.values.get("contact_name") or "", "phone": o.values.get("phone") or "",
+                "email": o.values.get("email") or "", "email_consent": False, "consent_source": "",
+                "created_at": now} for o in outcomes if o.action == "create"]
+    if created:
+        db.session.execute(insert(_table), created)
+    changed = [o for o in outcomes if o.action == "update"]
+    if changed:
+        _update(changed)
+
+
+def _update(changed: list[Outcome]) -> None:
+    ids = [o.business_id for o in changed]
+    before = {row.id: row for row in db.session.execute(
+        select(_table.c.id, *(_table.c[name] for name in PLACE)).where(_table.c.id.in_(ids)))}
+    statement = (update(_table).where(_table.c.id == bindparam("b_id"))
+                 .values({name: bindparam(f"v_{name}") for name in COLUMNS}))
+    db.session.execute(statement, [{"b_id": o.business_id, **{f"v_{n}": o.values[n] for n in COLUMNS}}
+                                   for o in changed], execution_options={"synchronize_session": False})
+    moved = [o for o in changed if any(o.values[n] != getattr(before[o.business_id], n) for n in PLACE)]
+    with_cases = set(db.session.scalars(select(Case.business_id).where(
+        Case.business_id.in_([o.business_id for o in moved])).distinct())) if moved else set()
+    hooks = registry.current().business_moved
+    for outcome in moved:  # rare (a business changed town, trade or size): the read models move its cases
+        if outcome.business_id in with_cases:
+            business = db.session.get(Business, outcome.business_id, populate_existing=True)
+            old = before[outcome.business_id]
+            for hook in hooks:
+                hook(business, old.municipality_id, old.trade_id)
+
+
+def run(path: Path, mapping: dict[str, int], *, update_existing: bool, apply: bool,
+        batch_size: int = BATCH) -> Iterator[Batch]:
+    """Import (or, when not `apply`, only classify) the file's rows; yields after each batch was flushed."""
+    ref, seen, totals = reference(), _Seen(), Totals()
+    with reading.rows(path) as found:
+        next(found, None)  # the header row
+        line, pending = 1, []
+        for cells in found:
+            line += 1
+            pending.append(check(line, cells, mapping, ref))
+            if len(pending) == batch_size:
+                yield _batch(pending, seen, totals, update_existing, apply)
+                pending = []
+        if pending:
+            yield _batch(pending, seen, totals, update_existing, apply)
+
+
+def _batch(rows: list[Checked], seen: _Seen, totals: Totals, update_existing: bool, apply: bool) -> Batch:
+    outcomes = classify(rows, seen, update_existing)
+    if apply:
+        _write(outcomes)
+        db.session.flush()
+    for outcome in outcomes:
+        totals.add(outcome)
+    return Batch(outcomes, totals)
+
+
+def count_rows(path: Path) -> int:
+    """The data rows (without the header), for the progress bar."""
+    with reading.rows(path) as found:
+        return max(sum(1 for _row in found) - 1, 0)
+
