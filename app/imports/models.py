@@ -43,6 +43,8 @@ class ImportRun(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64))  # the file's name in instance/imports/
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     update_existing: Mapped[bool] = mapped_column(default=False)
+    # The dry run's first rows that are not simply created: [line, action, reason key, name, number, postcode].
+    preview: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.CHECKED)
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)

@@ -35,6 +35,7 @@ def upgrade():
         sa.Column('stored_name', sa.String(length=64), nullable=False),
         sa.Column('mapping', sa.JSON(), nullable=False),
         sa.Column('update_existing', sa.Boolean(), nullable=False),
+        sa.Column('preview', sa.JSON(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('total', sa.Integer(), nullable=False),
         sa.Column('processed', sa.Integer(), nullable=False),

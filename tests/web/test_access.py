@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.checks.models import Check
 from app.extensions import db
+from app.imports.models import ImportRun
 from app.partners.models import Partner
 from app.scheduling import outbox, reminders
 from app.scheduling.models import FollowUpRule
@@ -92,6 +93,13 @@ EXPECTED: dict[str, set[str]] = {
     "scheduling.outbox": {LEAD},
     "scheduling.retry_mail": {LEAD},
     "scheduling.cancel_mail": {LEAD},
+    "imports.upload": {LEAD, ADMIN},
+    "imports.mapping": {LEAD, ADMIN},
+    "imports.show": {LEAD, ADMIN},
+    "imports.progress": {LEAD, ADMIN},
+    "imports.errors": {LEAD, ADMIN},
+    "imports.start": {LEAD, ADMIN},
+    "imports.open_cases": {LEAD},
 }
 
 
@@ -125,12 +133,15 @@ def ids(app, users):
     reminder = reminders.create(case, users["scout"].id, utcnow(), "Termin vereinbaren")
     mail = outbox.queue(recipient="info@brinkmann.example.org", audience="business", template_key="check_results",
                         due_at=utcnow(), unique_key="access-test", case_id=case.id)
+    run = ImportRun(filename="rolle.csv", stored_name="not-uploaded.csv", created_by_id=users["lead"].id)
+    db.session.add(run)
     db.session.commit()
     return {
         "reminder_id": reminder.id, "rule_id": db.session.scalar(select(FollowUpRule.id)), "outbox_id": mail.id,
         "case_id": case.id, "business_id": case.business_id, "check_id": check.id,
         "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
         "user_id": users["scout2"].id, "draft_id": draft.id, "measure_id": measure.id, "step": 1,
+        "run_id": run.id,
         "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
     }
 
