@@ -58,9 +58,6 @@ class CheckboxesField(SelectMultipleField):
 class SelectionForm(FlaskForm):
     """Which businesses (all filters optional) and to whom their new cases go (one scout, or round robin)."""
 
-    class Meta:
-        csrf = False  # the GET form that counts; the POST that opens is a separate form with CSRF
-
     municipality_id = SelectField(_l("Municipality"), coerce=db_id, invalid_value_message=NOT_IN_LIST,
                                   validators=[Optional()])
     trade_group = SelectField(_l("Trade group"), validators=[Optional()], invalid_value_message=NOT_IN_LIST)
@@ -68,8 +65,5 @@ class SelectionForm(FlaskForm):
 
 
 class OpenCasesForm(SelectionForm):
-    class Meta:
-        csrf = True
-
     owners = CheckboxesField(_l("Scouts (several: the cases are dealt round robin)"), coerce=db_id,
                              invalid_value_message=NOT_IN_LIST)

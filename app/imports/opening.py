@@ -67,19 +67,20 @@ def open_cases(selection: Selection, owner_ids: list[int], actor: User) -> int:
     turn = (func.row_number().over(order_by=chosen.c.id) - 1) % len(owners)
     owner = case(*((turn == i, literal(o)) for i, o in enumerate(owners)), else_=literal(owners[0]))
     stamp = literal(at, UTCDateTime())
-    made = db.session.execute(insert(Case.__table__).from_select(
+    db.session.execute(insert(Case.__table__).from_select(
         ["business_id", "owner_id", "state", "opened_at", "state_changed_at", "last_activity_at", "version"],
         select(chosen.c.id, owner, literal(str(workflow.INITIAL)), stamp, stamp, stamp, literal(1, Integer()))))
-    if not made.rowcount:
-        return 0
     new_cases = select(Case.id).where(Case.id > before, Case.opened_at == stamp)
+    opened = db.session.scalar(select(func.count()).select_from(new_cases.subquery()))  # (rowcount: -1 on PG)
+    if not opened:
+        return 0
     db.session.execute(insert(CaseEvent.__table__).from_select(
         ["case_id", "kind", "actor_id", "to_state", "text", "data", "created_at"],
         select(Case.id, literal(str(EventKind.OPENED)), literal(actor.id), literal(str(workflow.INITIAL)),
                literal(""), literal({}, JSON()), stamp).where(Case.id.in_(new_cases))))
     for hook in registry.current().cases_opened_in_bulk:
         hook(new_cases, at)
-    return made.rowcount
+    return opened
 
 
 def active_scouts() -> list[User]:

@@ -139,6 +139,7 @@ def _selection(form: SelectionForm) -> opening.Selection:
 @access("lead")
 def open_cases():
     """Open cases for the selected businesses without an open case and assign them to scouts in one step."""
+    # The selection comes by GET (counting, no CSRF needed); opening is a POST with its CSRF token.
     form = OpenCasesForm() if request.method == "POST" else OpenCasesForm(request.args, meta={"csrf": False})
     _selection_choices(form)
     form.owners.choices = [(u.id, u.name) for u in opening.active_scouts()]
