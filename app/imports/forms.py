@@ -23,7 +23,10 @@ class StartForm(FlaskForm):
 
 
 def _column(value) -> int:
-    number = parse_int(value, minimum=NOT_MAPPED, maximum=10_000) if value not in (None, "") else NOT_MAPPED
+    """A column index, or NOT_MAPPED (-1) for none; anything else is refused by the field (NOT_IN_LIST)."""
+    if value is None or value == "" or value == NOT_MAPPED or value == str(NOT_MAPPED):
+        return NOT_MAPPED
+    number = value if isinstance(value, int) else parse_int(value, minimum=0, maximum=10_000)
     if number is None:
         raise ValueError("not a column")
     return number
@@ -37,7 +40,8 @@ class MappingForm(FlaskForm):
 
 
 for _name, _label in FIELDS.items():  # one select per field: which column of the file fills it
-    setattr(MappingForm, _name, SelectField(_label, coerce=_column, invalid_value_message=NOT_IN_LIST))
+    setattr(MappingForm, _name, SelectField(_label, coerce=_column, default=NOT_MAPPED,
+                                            invalid_value_message=NOT_IN_LIST))
 
 
 def mapping_form(headers: list[str], mapping: dict[str, int], **kwargs) -> MappingForm:

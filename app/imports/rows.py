@@ -107,8 +107,8 @@ def check(line: int, cells: list[str], mapping: dict[str, int], ref: Reference) 
     raw = {field: text(cells[index]) if index < len(cells) else "" for field, index in mapping.items()}
     values: dict[str, Any] = {name: raw.get(name) or None for name in ("register_number", "name", "street",
                                                                         "contact_name", "phone", "email")}
+    postcode = values["postcode"] = raw.get("postcode", "")
     result = Checked(line, values)
-    postcode = raw.get("postcode", "")
     if not values["name"]:
         result.problem = "missing_name"
     elif any(len(raw.get(name) or "") > limit for name, limit in MAX_LENGTH.items()):
@@ -127,7 +127,7 @@ def check(line: int, cells: list[str], mapping: dict[str, int], ref: Reference) 
         elif values["email"] and not EMAIL.fullmatch(values["email"]):
             result.problem = "invalid_email"
         else:
-            values.update(postcode=postcode, trade_id=trade_id, municipality_id=ref.municipality_of[postcode])
+            values.update(trade_id=trade_id, municipality_id=ref.municipality_of[postcode])
             if values["email"]:
                 values["email"] = values["email"].lower()
             employees = raw.get("employees", "")

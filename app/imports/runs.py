@@ -58,9 +58,9 @@ def store_upload(upload: FileStorage, actor: User) -> ImportRun:
     path = folder() / stored
     upload.save(path)
     try:
-        headers = reading.headers(path)
         if reading.is_xlsx(path) != (suffix == ".xlsx"):
             raise DomainError(_l("The file's content does not match its name (.csv or .xlsx)."), "file")
+        headers = reading.headers(path)
     except DomainError as error:
         path.unlink(missing_ok=True)
         raise DomainError(error.message, "file") from error
