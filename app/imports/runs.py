@@ -147,7 +147,8 @@ def _claim(run_id: int) -> bool:
 def execute(run_id: int, on_batch=None) -> ImportRun:
     """Import a claimed run in batches, one commit each with its progress; a failure is kept on the run."""
     run = db.session.get(ImportRun, run_id)
-    batches = importer.run(file_of(run), run.mapping, update_existing=run.update_existing, apply=True)
+    batches = importer.run(file_of(run), run.mapping, update_existing=run.update_existing, apply=True,
+                           batch_size=current_app.config["IMPORT_BATCH_ROWS"])
     try:
         while True:
             with unit_of_work():
