@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, false, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, false, insert, or_, select, text, tuple_, update
 
 from app.cases import registry
 from app.cases.models import Business, Case
@@ -28,6 +28,9 @@ from app.reference.models import Postcode, Trade
 from app.timeutil import utcnow
 
 BATCH = 1000
+# PostgreSQL: a batch's lookup and its writes hold this transaction lock, so that two imports running at once
+# see each other's businesses instead of both creating them (SQLite has one writer anyway).
+IMPORT_LOCK = 712_032
 # The business columns an import fills, in the UPDATE's order (register_number is only ever filled, not cleared).
 COLUMNS = ("register_number", "name", "trade_id", "street", "postcode", "municipality_id", "contact_name", "phone",
            "email", "employees")
@@ -197,6 +200,8 @@ def run(path: Path, mapping: dict[str, int], *, update_existing: bool, apply: bo
 
 
 def _batch(rows: list[Checked], seen: _Seen, totals: Totals, update_existing: bool, apply: bool) -> Batch:
+    if apply and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
     outcomes = classify(rows, seen, update_existing)
     if apply:
         _write(outcomes)

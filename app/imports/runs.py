@@ -130,6 +130,9 @@ def queue(run: ImportRun) -> None:
         raise DomainError(_l("This import has already been started."))
     if not file_of(run).exists():
         raise DomainError(_l("The uploaded file is no longer there; please upload it again."))
+    busy = select(ImportRun.id).where(ImportRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+    if db.session.scalar(busy.limit(1)) is not None:
+        raise DomainError(_l("Another import is running; please start this one when it is done."))
     run.status, run.processed = RunStatus.QUEUED, 0
     run.created = run.updated = run.unchanged = run.skipped = 0
     db.session.flush()

@@ -44,6 +44,7 @@ def _wait_until_done(client, run_id: int) -> dict:
     raise AssertionError("the import did not finish")
 
 
+@pytest.mark.postgres
 def test_upload_dry_run_error_file_and_import_in_the_background(app, client, lead, tmp_path):
     rows = register_rows(25) + [["400001", "Ohne PLZ", "Tischler", "Weg 1", "", "", "", "", ""],
                                 ["400002", "Fremd", "Tischler", "Weg 1", "10115", "", "", "", ""]]
@@ -122,3 +123,43 @@ def test_a_file_larger_than_the_form_limit_is_accepted_for_the_import(app, clien
     assert _upload(client, path).status_code == 302
     app.config["IMPORT_MAX_BYTES"] = 1024
     assert _upload(client, path).status_code == 413
+
+
+def test_while_an_import_runs_the_page_reloads_without_script_and_no_second_one_starts(app, client, lead, tmp_path):
+    runs_ = []
+    for name in ("a.csv", "b.csv"):
+        _upload(client, write_csv(tmp_path / name, register_rows(2)))
+        run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()))
+        client.post(f"/import/{run.id}/mapping", data=_mapping())
+        runs_.append(run)
+    first, second = runs_
+    first.status = "running"  # as the worker sets it while it imports
+    db.session.commit()
+    page = client.get(f"/import/{first.id}").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    assert "Der Import läuft" in page and 'src="/static/import-progress.js"' in page
+    refused = client.post(f"/import/{second.id}/start", follow_redirects=True)
+    assert "Ein anderer Import läuft gerade" in refused.get_data(as_text=True)
+    db.session.refresh(second)
+    assert second.status == "checked"
+
+
+def test_the_command_names_the_columns_it_could_not_assign(app, tmp_path):
+    path = write_csv(tmp_path / "rolle.csv", register_rows(2), headers=CUSTOM_HEADERS)
+    result = app.test_cli_runner().invoke(args=["procheck", "import-businesses", str(path)])
+    assert result.exit_code != 0
+    assert "Keine Spalte für: Name des Betriebs, Postleitzahl, Gewerk" in result.output
+    assert "Firmierung" in result.output
+
+
+def test_the_command_updates_only_with_update(app, tmp_path):
+    rows = register_rows(3)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["procheck", "import-businesses", str(write_csv(tmp_path / "a.csv", rows))])
+    rows[2][3] = "Neue Straße 1"
+    changed = str(write_csv(tmp_path / "b.csv", rows))
+    plain = runner.invoke(args=["procheck", "import-businesses", changed])
+    assert "Zeile 4: übersprungen – Der Betrieb ist mit anderen Daten vorhanden" in plain.output
+    updated = runner.invoke(args=["procheck", "import-businesses", changed, "--update"])
+    assert "0 wurden neu angelegt, 1 aktualisiert, 2 unverändert, 0 übersprungen" in updated.output
+    assert db.session.scalar(select(Business.street).where(Business.register_number == rows[2][0])) == rows[2][3]
