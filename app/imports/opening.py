@@ -1,24 +1,23 @@
 """The lead opens cases for a selection of businesses (a trade group in a municipality, say) in one step.
 
-Set-based, for ten thousand businesses as for ten: one INSERT … SELECT makes the cases (owners dealt round robin
-by row_number() over the businesses' ids, or all to one scout), one more their "opened" timeline entries, and the
-`cases_opened_in_bulk` hooks give them what opening one case gives (the pipeline's cells, the first state's
-reminders, the funnel's rows) in the same transaction. Only businesses without an open case are taken.
+Set-based, for ten thousand businesses as for ten (app.cases.workflow.open_in_bulk): one INSERT … SELECT makes
+the cases (owners dealt round robin by row_number() over the businesses' ids, or all to one scout), one more their
+"opened" timeline entries, and the `cases_opened_in_bulk` hooks give them what opening one case gives (the
+pipeline's cells, the first state's reminders, the funnel's rows) in the same transaction. Only businesses without
+an open case are taken.
 """
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Integer, case, exists, func, insert, literal, select, text
+from sqlalchemy import exists, func, select, text
 
 from app.auth.models import Role, User
-from app.cases import registry, workflow
-from app.cases.models import Business, Case, CaseEvent
-from app.cases.vocab import EventKind
+from app.cases import workflow
+from app.cases.models import Business, Case
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Trade
-from app.timeutil import UTCDateTime, utcnow
 
 BULK_LOCK = 712_031  # PostgreSQL advisory lock: two leads opening at once do not both open a business's case
 
@@ -58,29 +57,9 @@ def _scouts(owner_ids: list[int]) -> list[int]:
 def open_cases(selection: Selection, owner_ids: list[int], actor: User) -> int:
     """Open a case in "contacted" for every selected business, owners round robin; returns how many. Flushes."""
     owners = _scouts(owner_ids)
-    db.session.flush()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BULK_LOCK})
-    at = utcnow()
-    before = db.session.scalar(select(func.coalesce(func.max(Case.id), 0)))
-    chosen = businesses(selection).subquery()
-    turn = (func.row_number().over(order_by=chosen.c.id) - 1) % len(owners)
-    owner = case(*((turn == i, literal(o)) for i, o in enumerate(owners)), else_=literal(owners[0]))
-    stamp = literal(at, UTCDateTime())
-    db.session.execute(insert(Case.__table__).from_select(
-        ["business_id", "owner_id", "state", "opened_at", "state_changed_at", "last_activity_at", "version"],
-        select(chosen.c.id, owner, literal(str(workflow.INITIAL)), stamp, stamp, stamp, literal(1, Integer()))))
-    new_cases = select(Case.id).where(Case.id > before, Case.opened_at == stamp)
-    opened = db.session.scalar(select(func.count()).select_from(new_cases.subquery()))  # (rowcount: -1 on PG)
-    if not opened:
-        return 0
-    db.session.execute(insert(CaseEvent.__table__).from_select(
-        ["case_id", "kind", "actor_id", "to_state", "text", "data", "created_at"],
-        select(Case.id, literal(str(EventKind.OPENED)), literal(actor.id), literal(str(workflow.INITIAL)),
-               literal(""), literal({}, JSON()), stamp).where(Case.id.in_(new_cases))))
-    for hook in registry.current().cases_opened_in_bulk:
-        hook(new_cases, at)
-    return opened
+    return workflow.open_in_bulk(businesses(selection), owners, actor)
 
 
 def active_scouts() -> list[User]:

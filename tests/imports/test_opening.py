@@ -4,9 +4,9 @@ round robin or one scout, and each new case has what opening one case gives it."
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 
-from app.cases import readmodel, services, workflow
+from app.cases import readmodel, registry, services, workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.errors import DomainError
 from app.extensions import db
@@ -118,3 +118,19 @@ def test_the_lead_opens_cases_from_the_page(app, client, login, users, tmp_path)
     assert db.session.scalar(select(func.count(Case.id))) == expected
     bad = client.get("/import/open-cases?municipality_id=abc")
     assert bad.status_code == 400
+
+
+def test_every_case_opened_hook_has_a_bulk_counterpart(app):
+    """A package that reacts to one opened case must react to cases opened together as well."""
+    hooks = registry.of(app)
+    assert {h.__module__ for h in hooks.case_opened} == {h.__module__ for h in hooks.cases_opened_in_bulk}
+
+
+def test_an_insert_from_select_of_states_outside_the_workflow_is_refused(app, users):
+    case = make_case(users["scout"])
+    statement = insert(Case.__table__).from_select(
+        ["business_id", "owner_id", "state"], select(Case.business_id, Case.owner_id, literal("implemented"))
+        .where(Case.id == case.id))
+    with pytest.raises(workflow.StateChangeRefused):
+        db.session.execute(statement)
+    db.session.rollback()
