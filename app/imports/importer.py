@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, false, insert, or_, select, text, tuple_, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from app.cases import registry
 from app.cases.models import Business, Case
@@ -99,19 +99,16 @@ def reference() -> Reference:
 
 def _existing(rows: list[Checked]) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
     """The batch's businesses already in the database, by register number and by exact name and postcode."""
-    numbers = {r.values["register_number"] for r in rows if r.values["register_number"]}
+    numbers = sorted({r.values["register_number"] for r in rows if r.values["register_number"]})
     pairs = {(r.values["name"], r.values["postcode"]) for r in rows}
     columns = [_table.c.id, *(_table.c[name] for name in COLUMNS)]
-    found = db.session.execute(select(*columns).where(or_(
-        _table.c.register_number.in_(sorted(numbers)) if numbers else false(),
-        tuple_(_table.c.name, _table.c.postcode).in_(sorted(pairs)),
-    ))).mappings()
-    by_number: dict[str, dict] = {}
-    by_name: dict[tuple[str, str], dict] = {}
-    for row in found:
-        if row["register_number"]:
-            by_number.setdefault(row["register_number"], dict(row))
-        by_name.setdefault((row["name"], row["postcode"]), dict(row))
+    # Two queries, each an index search on SQLite and PostgreSQL (an OR of both, or a row-value IN, scans the
+    # table on SQLite); by name the postcode is compared here.
+    by_number = {row["register_number"]: dict(row) for row in db.session.execute(
+        select(*columns).where(_table.c.register_number.in_(numbers)).order_by(_table.c.id.desc())).mappings()}
+    by_name = {(row["name"], row["postcode"]): dict(row) for row in db.session.execute(
+        select(*columns).where(_table.c.name.in_(sorted({name for name, _p in pairs})))
+        .order_by(_table.c.id.desc())).mappings() if (row["name"], row["postcode"]) in pairs}
     return by_number, by_name
 
 
