@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from app.cases import registry
-from app.cases.models import Business, Case
+from app.cases.models import Business, Case, CaseEvent
+from app.cases.vocab import EventKind
 from app.extensions import db
 from app.imports import reading
 from app.imports.rows import Checked, Reference, check, name_key
@@ -160,21 +161,27 @@ def _write(outcomes: list[Outcome]) -> None:
 
 
 def _update(changed: list[Outcome]) -> None:
+    """One executemany UPDATE; a business with cases gets a "business data changed" entry on its latest case, and
+    its cases move in the read models when its town, trade or size changed (rare: a few ORM objects)."""
     ids = [o.business_id for o in changed]
     before = {row.id: row for row in db.session.execute(
-        select(_table.c.id, *(_table.c[name] for name in PLACE)).where(_table.c.id.in_(ids)))}
+        select(_table.c.id, *(_table.c[name] for name in COLUMNS)).where(_table.c.id.in_(ids)))}
     statement = (update(_table).where(_table.c.id == bindparam("b_id"))
                  .values({name: bindparam(f"v_{name}") for name in COLUMNS}))
     db.session.execute(statement, [{"b_id": o.business_id, **{f"v_{n}": o.values[n] for n in COLUMNS}}
                                    for o in changed], execution_options={"synchronize_session": False})
-    moved = [o for o in changed if any(o.values[n] != getattr(before[o.business_id], n) for n in PLACE)]
-    with_cases = set(db.session.scalars(select(Case.business_id).where(
-        Case.business_id.in_([o.business_id for o in moved])).distinct())) if moved else set()
-    hooks = registry.current().business_moved
-    for outcome in moved:  # rare (a business changed town, trade or size): the read models move its cases
-        if outcome.business_id in with_cases:
+    latest = {business: case for business, case in db.session.execute(
+        select(Case.business_id, func.max(Case.id)).where(Case.business_id.in_(ids)).group_by(Case.business_id))}
+    hooks, now = registry.current().business_moved, utcnow()
+    for outcome in changed:
+        old = before[outcome.business_id]
+        if outcome.business_id not in latest:
+            continue
+        fields = [name for name in COLUMNS if outcome.values[name] != getattr(old, name)]
+        db.session.add(CaseEvent(case_id=latest[outcome.business_id], kind=EventKind.BUSINESS_EDITED, actor_id=None,
+                                 text="", data={"fields": fields, "source": "import"}, created_at=now))
+        if set(fields) & set(PLACE):
             business = db.session.get(Business, outcome.business_id, populate_existing=True)
-            old = before[outcome.business_id]
             for hook in hooks:
                 hook(business, old.municipality_id, old.trade_id)
 

@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.cases import search
-from app.cases.models import Business, Case
+from app.cases import readmodel, search, services
+from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
 from app.imports import importer
 from app.imports.rows import guess_mapping
+from app.reports import milestones
 from app.transactions import unit_of_work
 from tests.imports.register import HEADERS, register_rows, write_csv, write_xlsx
 
@@ -146,3 +147,24 @@ def test_imported_businesses_are_found_by_the_search(app, tmp_path):
     found = search.resolve(db.session, name.split()[-2] + " " + name.split()[-1])
     ids = db.session.scalars(select(Business.id).where(Business.name == name)).all()
     assert set(ids) <= found.business_ids
+
+
+@pytest.mark.postgres
+def test_an_update_of_a_business_with_a_case_is_on_its_timeline_and_moves_the_read_models(app, users, tmp_path):
+    rows = register_rows(2)
+    _import(write_csv(tmp_path / "a.csv", rows))
+    business = db.session.scalar(select(Business).where(Business.register_number == rows[0][0]))
+    with unit_of_work():
+        case = services.open_business_case(business, users["scout"], users["scout"])
+    rows[0][4] = "46236" if rows[0][4] != "46236" else "45657"  # moved to another town
+    rows[0][8] = "300"  # and grew
+    totals, _o = _import(write_csv(tmp_path / "b.csv", rows), update=True)
+    assert (totals.updated, totals.unchanged) == (1, 1)
+    entry = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                      CaseEvent.kind == "business_edited"))
+    assert set(entry.data["fields"]) == {"postcode", "municipality_id", "employees"} and entry.actor_id is None
+    counts, cells = readmodel.snapshot(), milestones.snapshot()
+    with unit_of_work():
+        readmodel.rebuild()
+        milestones.rebuild()
+    assert readmodel.snapshot() == counts and milestones.snapshot() == cells
