@@ -54,4 +54,6 @@ class ImportRun(db.Model):
     skipped: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when queued and by every batch: a run without progress for long has lost its process (see runs.STALE).
+    progressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

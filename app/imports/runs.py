@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.timeutil import utcnow
 from app.transactions import unit_of_work
 
 PREVIEW_ROWS = 200
+STALE = timedelta(minutes=10)  # a queued or running import without progress this long lost its process
 CLAIM_WAIT_SECONDS = 30  # the thread waits this long for the request that queued the run to commit
 log = logging.getLogger(__name__)
 
@@ -130,10 +132,14 @@ def queue(run: ImportRun) -> None:
         raise DomainError(_l("This import has already been started."))
     if not file_of(run).exists():
         raise DomainError(_l("The uploaded file is no longer there; please upload it again."))
-    busy = select(ImportRun.id).where(ImportRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
-    if db.session.scalar(busy.limit(1)) is not None:
+    unfinished = ImportRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])
+    # A run whose process died (a restart, a crash) would block every later one: it is marked failed.
+    db.session.execute(update(ImportRun).where(unfinished, ImportRun.progressed_at < utcnow() - STALE)
+                       .values(status=RunStatus.FAILED, finished_at=utcnow(), error="no progress")
+                       .execution_options(synchronize_session="fetch"))
+    if db.session.scalar(select(ImportRun.id).where(unfinished).limit(1)) is not None:
         raise DomainError(_l("Another import is running; please start this one when it is done."))
-    run.status, run.processed = RunStatus.QUEUED, 0
+    run.status, run.processed, run.progressed_at = RunStatus.QUEUED, 0, utcnow()
     run.created = run.updated = run.unchanged = run.skipped = 0
     db.session.flush()
 
@@ -162,6 +168,7 @@ def execute(run_id: int, on_batch=None) -> ImportRun:
                     break
                 totals = batch.totals
                 run.processed, run.created, run.updated = totals.processed, totals.created, totals.updated
+                run.progressed_at = utcnow()
                 run.unchanged, run.skipped = totals.unchanged, totals.skipped
             if on_batch:
                 on_batch(len(batch.outcomes))

@@ -45,6 +45,7 @@ def upgrade():
         sa.Column('skipped', sa.Integer(), nullable=False),
         sa.Column('error', sa.Text(), nullable=False),
         sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('progressed_at', UTCDateTime(), nullable=True),
         sa.Column('finished_at', UTCDateTime(), nullable=True),
         sa.CheckConstraint("status IN ('checked', 'queued', 'running', 'done', 'failed')",
                            name=op.f('ck_import_runs_status')),

@@ -3,6 +3,7 @@ in the background with its progress, and clear refusals of bad files."""
 
 import io
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from app.cases.models import Business
 from app.extensions import db
 from app.imports.models import ImportMapping, ImportRun
+from app.timeutil import utcnow
 from tests.imports.register import HEADERS, register_rows, write_csv, write_xlsx
 
 CUSTOM_HEADERS = ["Kennung", "Firmierung", "Tätigkeit", "Lage", "Ort-PLZ", "Person", "Ruf", "Post", "Köpfe"]
@@ -138,10 +140,19 @@ def test_while_an_import_runs_the_page_reloads_without_script_and_no_second_one_
     page = client.get(f"/import/{first.id}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
     assert "Der Import läuft" in page and 'src="/static/import-progress.js"' in page
+    first.progressed_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
     refused = client.post(f"/import/{second.id}/start", follow_redirects=True)
     assert "Ein anderer Import läuft gerade" in refused.get_data(as_text=True)
     db.session.refresh(second)
     assert second.status == "checked"
+    # A run without progress for ten minutes lost its process: it no longer blocks the next one.
+    first.progressed_at = utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    assert client.post(f"/import/{second.id}/start").status_code == 302
+    assert _wait_until_done(client, second.id)["status"] == "done"
+    db.session.refresh(first)
+    assert first.status == "failed"
 
 
 def test_the_command_names_the_columns_it_could_not_assign(app, tmp_path):
