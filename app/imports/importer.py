@@ -29,9 +29,7 @@ from app.reference.models import Postcode, Trade
 from app.timeutil import utcnow
 
 BATCH = 1000
-# PostgreSQL: a batch's lookup and its writes hold this transaction lock, so that two imports running at once
-# see each other's businesses instead of both creating them (SQLite has one writer anyway).
-IMPORT_LOCK = 712_032
+IMPORT_LOCK = 712_032  # PostgreSQL's advisory lock for a batch (see _lock_batch)
 # The business columns an import fills, in the UPDATE's order (register_number is only ever filled, not cleared).
 COLUMNS = ("register_number", "name", "trade_id", "street", "postcode", "municipality_id", "contact_name", "phone",
            "email", "employees")
@@ -203,9 +201,20 @@ def run(path: Path, mapping: dict[str, int], *, update_existing: bool, apply: bo
             yield _batch(pending, seen, totals, update_existing, apply)
 
 
-def _batch(rows: list[Checked], seen: _Seen, totals: Totals, update_existing: bool, apply: bool) -> Batch:
-    if apply and db.session.get_bind().dialect.name == "postgresql":
+def _lock_batch() -> None:
+    """Hold the write lock from the batch's lookup to its commit, so that two imports running at once see each
+    other's businesses instead of both creating them. PostgreSQL: a transaction-level advisory lock. SQLite: a
+    write statement first (it takes the database's write lock; pysqlite would run the lookup outside the
+    transaction and let another import commit between the lookup and the INSERT)."""
+    if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+    else:
+        db.session.execute(text("UPDATE import_mappings SET id = id WHERE id < 0"))
+
+
+def _batch(rows: list[Checked], seen: _Seen, totals: Totals, update_existing: bool, apply: bool) -> Batch:
+    if apply:
+        _lock_batch()
     outcomes = classify(rows, seen, update_existing)
     if apply:
         _write(outcomes)

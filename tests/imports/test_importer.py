@@ -1,7 +1,10 @@
 """The import's outcomes per row: created, updated, unchanged or skipped with the reason; dry run vs real run."""
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.cases import readmodel, search, services
 from app.cases.models import Business, Case, CaseEvent
@@ -168,3 +171,30 @@ def test_an_update_of_a_business_with_a_case_is_on_its_timeline_and_moves_the_re
         readmodel.rebuild()
         milestones.rebuild()
     assert readmodel.snapshot() == counts and milestones.snapshot() == cells
+
+
+@pytest.mark.postgres
+def test_two_imports_of_the_same_file_at_once_create_each_business_once(app, tmp_path):
+    path = write_csv(tmp_path / "rolle.csv", register_rows(300))
+    db.session.commit()
+    barrier, results = threading.Barrier(2), []
+
+    def run_import() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(_import(path)[0])
+            except OperationalError as error:  # SQLite: the later writer's snapshot is stale; it stops there
+                results.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run_import) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    numbers = db.session.execute(select(Business.register_number, func.count()).group_by(Business.register_number))
+    assert all(n == 1 for _number, n in numbers)
+    assert _count() == 300
+    assert sum(r.created for r in results if isinstance(r, importer.Totals)) == 300

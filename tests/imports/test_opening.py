@@ -1,11 +1,14 @@
 """The lead opens cases for a selection in one step: set-based, only for businesses without an open case, owners
 round robin or one scout, and each new case has what opening one case gives it."""
 
+import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, insert, literal, select
+from sqlalchemy.exc import OperationalError
 
+from app.auth.models import User
 from app.cases import readmodel, registry, services, workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.errors import DomainError
@@ -134,3 +137,33 @@ def test_an_insert_from_select_of_states_outside_the_workflow_is_refused(app, us
     with pytest.raises(workflow.StateChangeRefused):
         db.session.execute(statement)
     db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_two_leads_opening_the_same_selection_at_once_open_each_case_once(app, users, tmp_path):
+    _import(tmp_path, register_rows(60))
+    selection = opening.Selection(trade_group="Ausbaugewerbe")
+    expected = opening.count(selection)
+    lead_id, scout_id = users["lead"].id, users["scout"].id
+    db.session.commit()
+    barrier, results = threading.Barrier(2), []
+
+    def open_them() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                with unit_of_work():
+                    results.append(opening.open_cases(selection, [scout_id], db.session.get(User, lead_id)))
+            except OperationalError as error:  # SQLite: the later writer's snapshot is stale, nothing is written
+                results.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=open_them) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert expected in results and sum(r for r in results if isinstance(r, int)) == expected
+    per_business = db.session.execute(select(Case.business_id, func.count()).group_by(Case.business_id)).all()
+    assert len(per_business) == expected and all(n == 1 for _b, n in per_business)
