@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     cases.case_opened.append(readmodel.on_case_opened)
     cases.cases_opened_in_bulk.append(readmodel.on_cases_opened_in_bulk)
     cases.case_moved.append(readmodel.on_case_moved)
-    cases.case_reassigned.append(readmodel.on_case_reassigned)
+    cases.case_reassigned.append(readmodel.on_cases_reassigned)
     cases.business_moved.append(readmodel.on_business_moved)
     cases.guards["implemented_measure"] = measures.has_implemented_measure
     cases.add_panel(registry.Panel("measures/_case_panel.html", "measures-panel-heading",

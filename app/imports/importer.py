@@ -159,29 +159,31 @@ def _write(outcomes: list[Outcome]) -> None:
 
 
 def _update(changed: list[Outcome]) -> None:
-    """One executemany UPDATE; a business with cases gets a "business data changed" entry on its latest case, and
-    its cases move in the read models when its town, trade or size changed (rare: a few ORM objects)."""
+    """A business without a case: one executemany UPDATE for all. A business with a case (few): through the ORM,
+    so that every read model sees the change (the flush's listeners, the business_moved hooks when its town,
+    trade or size changed), with a "business data changed" entry on its latest case."""
     ids = [o.business_id for o in changed]
-    before = {row.id: row for row in db.session.execute(
-        select(_table.c.id, *(_table.c[name] for name in COLUMNS)).where(_table.c.id.in_(ids)))}
-    statement = (update(_table).where(_table.c.id == bindparam("b_id"))
-                 .values({name: bindparam(f"v_{name}") for name in COLUMNS}))
-    db.session.execute(statement, [{"b_id": o.business_id, **{f"v_{n}": o.values[n] for n in COLUMNS}}
-                                   for o in changed], execution_options={"synchronize_session": False})
     latest = {business: case for business, case in db.session.execute(
         select(Case.business_id, func.max(Case.id)).where(Case.business_id.in_(ids)).group_by(Case.business_id))}
+    plain = [o for o in changed if o.business_id not in latest]
+    if plain:
+        statement = (update(_table).where(_table.c.id == bindparam("b_id"))
+                     .values({name: bindparam(f"v_{name}") for name in COLUMNS}))
+        db.session.execute(statement, [{"b_id": o.business_id, **{f"v_{n}": o.values[n] for n in COLUMNS}}
+                                       for o in plain], execution_options={"synchronize_session": False})
     hooks, now = registry.current().business_moved, utcnow()
-    for outcome in changed:
-        old = before[outcome.business_id]
-        if outcome.business_id not in latest:
-            continue
-        fields = [name for name in COLUMNS if outcome.values[name] != getattr(old, name)]
+    for outcome in (o for o in changed if o.business_id in latest):
+        business = db.session.get(Business, outcome.business_id)
+        old_place = (business.municipality_id, business.trade_id)
+        fields = [name for name in COLUMNS if outcome.values[name] != getattr(business, name)]
+        for name in fields:
+            setattr(business, name, outcome.values[name])
         db.session.add(CaseEvent(case_id=latest[outcome.business_id], kind=EventKind.BUSINESS_EDITED, actor_id=None,
                                  text="", data={"fields": fields, "source": "import"}, created_at=now))
+        db.session.flush()
         if set(fields) & set(PLACE):
-            business = db.session.get(Business, outcome.business_id, populate_existing=True)
             for hook in hooks:
-                hook(business, old.municipality_id, old.trade_id)
+                hook(business, *old_place)
 
 
 def run(path: Path, mapping: dict[str, int], *, update_existing: bool, apply: bool,

@@ -2,7 +2,7 @@
 the register number (the import matches a row to a business by it)
 
 Revision ID: f3e4d5c6b7a8
-Revises: e4f5a6b7c8d9
+Revises: a0b1c2d3e4f5
 Create Date: 2026-12-07 06:30:00
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from app.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'f3e4d5c6b7a8'
-down_revision = 'e4f5a6b7c8d9'
+down_revision = 'a0b1c2d3e4f5'
 branch_labels = None
 depends_on = None
 

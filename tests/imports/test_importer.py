@@ -14,6 +14,7 @@ from app.imports.rows import guess_mapping
 from app.reports import milestones
 from app.transactions import unit_of_work
 from tests.imports.register import HEADERS, register_rows, write_csv, write_xlsx
+from tests.reports.test_support import assert_kept_equals_counted
 
 MAPPING = guess_mapping(HEADERS)
 
@@ -166,6 +167,7 @@ def test_an_update_of_a_business_with_a_case_is_on_its_timeline_and_moves_the_re
     entry = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
                                                       CaseEvent.kind == "business_edited"))
     assert set(entry.data["fields"]) == {"postcode", "municipality_id", "employees"} and entry.actor_id is None
+    assert_kept_equals_counted()
     counts, cells = readmodel.snapshot(), milestones.snapshot()
     with unit_of_work():
         readmodel.rebuild()
