@@ -126,9 +126,10 @@ def test_the_lead_opens_cases_from_the_page(app, client, login, users, tmp_path)
 
 
 def test_every_case_opened_hook_has_a_bulk_counterpart(app):
-    """A package that reacts to one opened case must react to cases opened together as well."""
+    """A module that reacts to one opened case must react to cases opened together as well (the funder report's
+    support reacts to single cases through its flush listener, to bulk ones through the hook)."""
     hooks = registry.of(app)
-    assert {h.__module__ for h in hooks.case_opened} == {h.__module__ for h in hooks.cases_opened_in_bulk}
+    assert {h.__module__ for h in hooks.case_opened} <= {h.__module__ for h in hooks.cases_opened_in_bulk}
 
 
 def test_an_insert_from_select_of_states_outside_the_workflow_is_refused(app, users):
