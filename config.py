@@ -45,6 +45,10 @@ class Config:
 
     # The chamber's own register number format; every chamber numbers its Handwerksrolle differently.
     REGISTER_NUMBER_PATTERN = os.environ.get("REGISTER_NUMBER_PATTERN", r"^\d{4,12}$")
+    # The register extract's upload (the whole district, 30,000 rows, is about 4 MB as CSV; XLSX is smaller).
+    IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER")  # uploaded extracts until imported; default instance/imports
+    IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "1000"))  # rows per INSERT/UPDATE and commit
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     # First day of the three-year programme (YYYY-MM-DD): programme years and targets count from it.

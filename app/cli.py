@@ -1,6 +1,8 @@
 """`flask procheck …` commands: accounts, reference and demo data, the scheduler worker."""
 
 import getpass
+import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -12,6 +14,7 @@ from app.scheduling.rules import seed_default_rules
 from app.transactions import unit_of_work
 
 procheck_cli = AppGroup("procheck", help="ProCheck administration.")
+SHOWN_SKIPS = 50  # skipped rows the import command lists
 
 
 def seed_reference_data() -> None:
@@ -124,6 +127,43 @@ def rebuild_funnel() -> None:
     with unit_of_work():
         cases = milestones.rebuild()
     click.echo(f"Trichter für {cases} Fälle neu aufgebaut.")
+
+
+@procheck_cli.command("import-businesses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only show what the import would do.")
+@click.option("--update", is_flag=True, help="Update existing businesses whose data differ.")
+def import_businesses(file: Path, dry_run: bool, update: bool) -> None:
+    """Import businesses from the register's extract (CSV or XLSX), with the columns remembered or guessed."""
+    from app.errors import DomainError
+    from app.imports import importer, reading, runs
+    from app.imports.rows import FIELDS, REASONS, REQUIRED
+
+    try:
+        headers = reading.headers(file)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    mapping = runs.remembered(headers)
+    if missing := [str(FIELDS[name]) for name in REQUIRED if name not in mapping]:
+        raise click.ClickException(f"Keine Spalte für: {', '.join(missing)}. Spalten der Datei: {', '.join(headers)}. "
+                                   "Ordnen Sie die Spalten einmal im Import der Weboberfläche zu.")
+    click.echo("Spalten: " + ", ".join(f"{FIELDS[name]} = {headers[index]}" for name, index in mapping.items()))
+    batches = importer.run(file, mapping, update_existing=update, apply=not dry_run)
+    totals, skipped = importer.Totals(), []
+    with click.progressbar(length=importer.count_rows(file), label="Import", file=sys.stderr) as bar:
+        while True:
+            with unit_of_work():
+                batch = next(batches, None)
+            if batch is None:
+                break
+            totals = batch.totals
+            skipped += [o for o in batch.outcomes if o.action == "skip"][:SHOWN_SKIPS - len(skipped)]
+            bar.update(len(batch.outcomes))
+    for outcome in skipped:
+        click.echo(f"Zeile {outcome.line}: übersprungen – {REASONS[outcome.problem]}")
+    verb = "würden" if dry_run else "wurden"
+    click.echo(f"{totals.processed} Zeilen: {totals.created} {verb} neu angelegt, {totals.updated} aktualisiert, "
+               f"{totals.unchanged} unverändert, {totals.skipped} übersprungen.")
 
 
 report_cli = AppGroup("report", help="Reports as files.")

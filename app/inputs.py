@@ -13,8 +13,9 @@ control characters and sizes.
 """
 
 import re
+from collections.abc import Callable
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -83,8 +84,21 @@ def _refusal(message: str, code: int = 400):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def accepts_upload(max_bytes_setting: str) -> Callable:
+    """Mark a view that takes a file: its body may be as large as the named setting (not MAX_CONTENT_LENGTH)."""
+
+    def mark(view: Callable) -> Callable:
+        view.max_bytes_setting = max_bytes_setting
+        return view
+
+    return mark
+
+
 def refuse_hostile_input():
     """Refuse control characters and overlong query values before anything reads them (before_request)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if setting := getattr(view, "max_bytes_setting", None):
+        request.max_content_length = current_app.config[setting]
     if _CONTROL.search(request.path):
         return _refusal(_("The address contains control characters. Please check the link."))
     for key, value in request.args.items(multi=True):

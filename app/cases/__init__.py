@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     cases = registry.init_app(app)
     # The pipeline's read model moves its counts in the same transaction as the case.
     cases.case_opened.append(readmodel.on_case_opened)
+    cases.cases_opened_in_bulk.append(readmodel.on_cases_opened_in_bulk)
     cases.case_moved.append(readmodel.on_case_moved)
     cases.case_reassigned.append(readmodel.on_cases_reassigned)
     cases.business_moved.append(readmodel.on_business_moved)

@@ -50,6 +50,15 @@ def on_case_opened(case: Case, _entry) -> None:
     _upsert([((case.owner_id, municipality_id, group, case.state), 1)])
 
 
+def on_cases_opened_in_bulk(new_cases, _at) -> None:
+    """Cases opened together: one aggregate over them gives each cell's delta."""
+    cells = db.session.execute(
+        select(Case.owner_id, Business.municipality_id, Trade.group, Case.state, func.count())
+        .join(Business, Business.id == Case.business_id).join(Trade, Trade.id == Business.trade_id)
+        .where(Case.id.in_(new_cases)).group_by(Case.owner_id, Business.municipality_id, Trade.group, Case.state))
+    _upsert(((owner, town, group, state), n) for owner, town, group, state, n in cells)
+
+
 def on_case_moved(case: Case, move: "Move", _entry) -> None:
     municipality_id, group = _place(case.business_id)
     _upsert([((case.owner_id, municipality_id, group, move.source), -1),

@@ -4,7 +4,9 @@ cases sits below checks, partners, workshops and scheduling, so it cannot import
 owns this registry, one per app: the guards of the state machine (which record proves a
 milestone), the panels of the case page, the labels of the timeline's event kinds, and the case
 hooks that react to a case being opened, moved or reassigned, or to its business moving to another
-municipality or trade. Nothing registers on import: a
+municipality or trade. Cases opened together in one statement (the lead's selection, app.imports.opening) get
+the `cases_opened_in_bulk` hooks instead: each does set-based what its `case_opened` hook does per case, so every
+package that registers one registers both. Nothing registers on import: a
 package that is not initialised contributes nothing, and a guard that is missing fails loudly.
 """
 
@@ -15,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy import Select
+
     from app.cases.models import Business, Case, CaseEvent
     from app.cases.workflow import Move
 
@@ -25,6 +31,8 @@ OpenedHook = Callable[["Case", "CaseEvent"], None]
 MovedHook = Callable[["Case", "Move", "CaseEvent"], None]
 ReassignedHook = Callable[[list[tuple["Case", int]], int], None]  # (case, its old owner id) each, new owner id
 BusinessMovedHook = Callable[["Business", int, int], None]  # business, old municipality id, old trade id
+# The new cases (a SELECT of their ids), all opened at the given time in state "contacted" with an "opened" entry.
+BulkOpenedHook = Callable[["Select", "datetime"], None]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class CaseRegistry:
     panels: list[Panel] = field(default_factory=list)
     event_labels: dict[str, Any] = field(default_factory=dict)
     case_opened: list[OpenedHook] = field(default_factory=list)
+    cases_opened_in_bulk: list[BulkOpenedHook] = field(default_factory=list)
     case_moved: list[MovedHook] = field(default_factory=list)
     case_reassigned: list[ReassignedHook] = field(default_factory=list)
     business_moved: list[BusinessMovedHook] = field(default_factory=list)

@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     # The funnel's read model moves its cells in the same transaction as the case.
     cases = registry.of(app)
     cases.case_opened.append(milestones.on_case_opened)
+    cases.cases_opened_in_bulk.append(milestones.on_cases_opened_in_bulk)
+    cases.cases_opened_in_bulk.append(support.on_cases_opened_in_bulk)
     cases.case_moved.append(milestones.on_case_moved)
     cases.case_reassigned.append(milestones.on_cases_reassigned)
     cases.business_moved.append(milestones.on_business_moved)

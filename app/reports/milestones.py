@@ -199,6 +199,25 @@ def on_case_opened(case: Case, _entry) -> None:
     _apply(None, row)
 
 
+def on_cases_opened_in_bulk(new_cases, at: datetime) -> None:
+    """Cases opened together: their rows in one INSERT … SELECT, and the cells from one count per key (every new
+    case has the same share as any other with its keys: opened, in the cohort month of `at`)."""
+    table = CaseMilestone.__table__
+    db.session.execute(insert(table).from_select(
+        ["case_id", "opened_at", "owner_id", "municipality_id", "trade_group", "size_class", "reopened"],
+        select(Case.id, Case.opened_at, Case.owner_id, Business.municipality_id, Trade.group, _size_sql(), literal(0))
+        .join(Business, Business.id == Case.business_id).join(Trade, Trade.id == Business.trade_id)
+        .where(Case.id.in_(new_cases))))
+    keys = (table.c.owner_id, table.c.municipality_id, table.c.trade_group, table.c.size_class)
+    cells: dict = {}
+    for owner, town, group, size, n in db.session.execute(
+            select(*keys, func.count()).where(table.c.case_id.in_(new_cases)).group_by(*keys)):
+        row = CaseMilestone(opened_at=at, owner_id=owner, municipality_id=town, trade_group=group, size_class=size,
+                            reopened=0)
+        _cells(cohort_month(at), contribution(row), n, cells)
+    upserts.add(FunnelCell.__table__, CELL_KEYS, _rows(cells))
+
+
 def on_case_moved(case: Case, move, entry: CaseEvent) -> None:
     row = _locked(case.id)
     if row is None:  # a case from before the read model existed and was never rebuilt: nothing to keep

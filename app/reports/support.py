@@ -197,6 +197,12 @@ def refresh(business_ids: Iterable[int]) -> None:
                                                 for key, n in rows.items() if n])
 
 
+def on_cases_opened_in_bulk(new_cases, _at) -> None:
+    """Cases opened together (app.cases.workflow.open_in_bulk, Core SQL the flush does not see): their businesses
+    are reached now, refreshed in chunks."""
+    refresh(set(db.session.scalars(select(Case.business_id).where(Case.id.in_(new_cases)))))
+
+
 def _store(connection, shares: list[tuple[int, tuple[str, tuple]]]) -> None:
     if shares:
         connection.execute(insert(BusinessSupport.__table__), [

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     mails.registry_of(app).builders[digest.TEMPLATE] = digest.digest_context
     cases = registry.of(app)
     cases.case_opened.append(rules.on_case_opened)
+    cases.cases_opened_in_bulk.append(rules.on_cases_opened_in_bulk)
     cases.case_moved.append(rules.on_case_moved)
     cases.case_reassigned.append(reminders.follow_owner)
     cases.add_panel(registry.Panel("scheduling/_failed_mails.html", "failed-mails-heading",

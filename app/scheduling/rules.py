@@ -1,8 +1,11 @@
 """Follow-up rules: entering a state schedules its reminders and emails in the same transaction as the move;
 leaving a state cancels what it scheduled and has not happened yet."""
 
+from datetime import datetime
+from types import SimpleNamespace
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Boolean, String, cast, func, insert, literal, select, update
 
 from app.cases import workflow
 from app.cases.models import Case, CaseEvent
@@ -12,7 +15,8 @@ from app.extensions import db
 from app.scheduling import mails, outbox, reminders
 from app.scheduling.calendar import add_business_days
 from app.scheduling.consent import refusal
-from app.scheduling.models import FollowUpRule
+from app.scheduling.models import FollowUpRule, Reminder, ReminderState
+from app.timeutil import UTCDateTime, utcnow
 
 # DESIGN.md §5, seeded once; the team lead edits them on /rules.
 DEFAULT_RULES = (
@@ -42,6 +46,34 @@ def seed_default_rules() -> None:
 def on_case_opened(case: Case, entry: CaseEvent) -> None:
     """A new case gets the follow-ups of its first state."""
     schedule_state(case, workflow.INITIAL, entry)
+
+
+def on_cases_opened_in_bulk(new_cases, at: datetime) -> None:
+    """Cases opened together get the first state's follow-ups: a reminder rule is one INSERT … SELECT for all
+    (the same due time and the unique key on_case_opened would give); an e-mail rule goes case by case (no
+    default rule mails on opening, and an imported business has no consent, so such mails are only cancelled)."""
+    rules = db.session.scalars(select(FollowUpRule).where(
+        FollowUpRule.state == workflow.INITIAL, FollowUpRule.active.is_(True)).order_by(FollowUpRule.id))
+    cases = Case.__table__
+    for rule in rules:
+        if rule.action != "reminder":
+            entry = SimpleNamespace(created_at=at)
+            for case in db.session.scalars(select(Case).where(Case.id.in_(new_cases)).order_by(Case.id)):
+                schedule(rule, case, entry)
+            continue
+        due = add_business_days(at, rule.delay_days)
+        key = (literal(f"rule:{rule.id}:case:") + cast(cases.c.id, String)
+               + literal(f":at:{at.isoformat()}"))
+        columns = ("case_id", "assignee_id", "due_at", "title", "state", "rule_id", "source_state", "until_answer",
+                   "unique_key", "created_at", "close_reason")
+        db.session.execute(insert(Reminder).from_select(columns, select(
+            cases.c.id, cases.c.owner_id, literal(due, UTCDateTime()), literal(rule.title),
+            literal(ReminderState.OPEN.value), literal(rule.id), literal(rule.state),
+            literal(rule.until_answer, Boolean()), key, literal(utcnow(), UTCDateTime()), literal(""),
+        ).where(cases.c.id.in_(new_cases))))
+    earliest = (select(func.min(Reminder.due_at))
+                .where(Reminder.case_id == cases.c.id, Reminder.state == ReminderState.OPEN).scalar_subquery())
+    db.session.execute(update(cases).where(cases.c.id.in_(new_cases)).values(next_due_at=earliest))
 
 
 def on_case_moved(case: Case, move: workflow.Move, entry: CaseEvent) -> None:

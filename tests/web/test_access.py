@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.checks.models import Check
 from app.extensions import db
+from app.imports.models import ImportRun
 from app.partners.models import Partner
 from app.scheduling import outbox, reminders
 from app.scheduling.models import FollowUpRule
@@ -107,6 +108,13 @@ EXPECTED: dict[str, set[str]] = {
     "privacy.retention_page": {LEAD, ADMIN},
     "privacy.record_page": {LEAD, ADMIN},
     "privacy.log_page": {LEAD, ADMIN},
+    "imports.upload": {LEAD, ADMIN},
+    "imports.mapping": {LEAD, ADMIN},
+    "imports.show": {LEAD, ADMIN},
+    "imports.progress": {LEAD, ADMIN},
+    "imports.errors": {LEAD, ADMIN},
+    "imports.start": {LEAD, ADMIN},
+    "imports.open_cases": {LEAD},
 }
 
 
@@ -141,6 +149,8 @@ def ids(app, users):
     reminder = reminders.create(case, users["scout"].id, utcnow(), "Termin vereinbaren")
     mail = outbox.queue(recipient="info@brinkmann.example.org", audience="business", template_key="check_results",
                         due_at=utcnow(), unique_key="access-test", case_id=case.id)
+    run = ImportRun(filename="rolle.csv", stored_name="not-uploaded.csv", created_by_id=users["lead"].id)
+    db.session.add(run)
     db.session.commit()
     return {
         "reminder_id": reminder.id, "rule_id": db.session.scalar(select(FollowUpRule.id)), "outbox_id": mail.id,
@@ -148,6 +158,7 @@ def ids(app, users):
         "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
         "user_id": users["scout2"].id, "draft_id": draft.id, "measure_id": measure.id, "step": 1,
         "referral_id": referral.id,
+        "run_id": run.id,
         "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
     }
 
