@@ -8,12 +8,32 @@ lowest package, so every package can record here. Rows are never edited; `what` 
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
+
+# What each kind of entry says on the audit page.
+LABELS = {
+    "user.created": _l("Account created"),
+    "user.changed": _l("Account changed"),
+    "user.enabled": _l("Account enabled"),
+    "user.disabled": _l("Account disabled"),
+    "user.password_reset": _l("Password reset"),
+    "municipality.created": _l("Municipality added"),
+    "municipality.renamed": _l("Municipality renamed"),
+    "municipality.deleted": _l("Municipality deleted"),
+    "postcode.added": _l("Postcode added"),
+    "postcode.removed": _l("Postcode removed"),
+    "trade.created": _l("Trade added"),
+    "trade.changed": _l("Trade changed"),
+    "trade.deleted": _l("Trade deleted"),
+    "mail_text.saved": _l("Mail text saved"),
+    "mail_text.reset": _l("Mail text reset to the default"),
+}
 
 
 class AuditEntry(db.Model):
@@ -28,6 +48,10 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return str(LABELS.get(self.what, self.what))
 
 
 def record(actor: User | None, what: str, target: str = "", **details: Any) -> AuditEntry:
