@@ -6,6 +6,7 @@ A postcode may belong to two municipalities (a row for each). Every change is on
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -59,8 +60,9 @@ def businesses_in(municipality: Municipality) -> int:
 def delete_municipality(municipality: Municipality, actor: User) -> None:
     """Delete a municipality no business lies in, with its postcodes."""
     if count := businesses_in(municipality):
-        raise DomainError(_l("“%(name)s” cannot be deleted: %(count)d businesses lie there.",
-                             name=municipality.name, count=count))
+        raise DomainError(lazy_ngettext("“%(name)s” cannot be deleted: %(num)d business lies there.",
+                                        "“%(name)s” cannot be deleted: %(num)d businesses lie there.", count,
+                                        name=municipality.name))
     name = municipality.name
     try:
         with db.session.begin_nested():  # a figure of the reports may still name it: then nothing is deleted

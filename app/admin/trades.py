@@ -6,6 +6,7 @@ businesses changes group freely.
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from app.auth import audit
@@ -47,8 +48,11 @@ def save_trade(trade: Trade | None, *, number: int | None, name: str, annex: str
     if other is not None and other is not trade:
         raise DomainError(_l("A trade named “%(name)s” exists already.", name=name), "name")
     if trade is not None and group != trade.group and (count := businesses_with(trade)):
-        raise DomainError(_l("The group cannot change while %(count)d businesses have this trade: the pipeline and "
-                             "the reports count them by group.", count=count), "group")
+        raise DomainError(lazy_ngettext(
+            "The group cannot change while %(num)d business has this trade: the pipeline and the reports count "
+            "businesses by group.",
+            "The group cannot change while %(num)d businesses have this trade: the pipeline and the reports count "
+            "businesses by group.", count), "group")
     if trade is None:
         trade = Trade(number=number, name=name, annex=annex, group=group)
         db.session.add(trade)
@@ -66,8 +70,9 @@ def save_trade(trade: Trade | None, *, number: int | None, name: str, annex: str
 
 def delete_trade(trade: Trade, actor: User) -> None:
     if count := businesses_with(trade):
-        raise DomainError(_l("“%(name)s” cannot be deleted: %(count)d businesses have this trade.",
-                             name=trade.name, count=count))
+        raise DomainError(lazy_ngettext("“%(name)s” cannot be deleted: %(num)d business has this trade.",
+                                        "“%(name)s” cannot be deleted: %(num)d businesses have this trade.", count,
+                                        name=trade.name))
     audit.record(actor, "trade.deleted", trade.name)
     db.session.delete(trade)
     db.session.flush()
