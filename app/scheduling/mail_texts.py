@@ -14,6 +14,7 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
@@ -57,6 +58,10 @@ class MailSandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, db.Model):
             return attr in sa_inspect(type(obj)).attrs
         return True
+
+    def unsafe_undefined(self, obj, attribute):
+        """Refuse at once (Jinja's default prints an unsafe attribute as an empty string)."""
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe.")
 
 
 def _environment(html: bool) -> MailSandbox:

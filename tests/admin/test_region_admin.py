@@ -32,7 +32,8 @@ def test_the_region_page_lists_every_municipality_with_its_postcodes(client, log
 
 def test_a_new_municipality_gets_postcodes_and_a_postcode_may_belong_to_two(client, login):
     login("admin")
-    response = client.post("/admin/municipalities", data={"name": " Neustadt  am  See ", "district": "Kreis Recklinghausen"})
+    response = client.post("/admin/municipalities",
+                           data={"name": " Neustadt  am  See ", "district": "Kreis Recklinghausen"})
     assert response.status_code == 302
     neustadt = town("Neustadt am See")
     assert neustadt.district == "Kreis Recklinghausen"
