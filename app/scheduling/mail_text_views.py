@@ -1,12 +1,13 @@
 """The administrator's pages for the follow-up mail texts: the list, the editor with its preview, the reset."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transactions
 from app.auth.access import access
 from app.errors import DomainError
+from app.headers import CSP
 from app.inputs import parse_int
 from app.scheduling import mail_text_admin, mail_texts
 from app.scheduling.forms import ActionForm, MailTextForm
@@ -69,9 +70,14 @@ def edit(key: str):
             shown = mail_text_admin.preview(key, _texts(form), case)
         except DomainError as error:
             problem = error.message
-    return render_template("scheduling/mail_text_form.html", template=template, form=form, edited=edited,
-                           preview=shown, problem=problem, case=case, reset_form=ActionForm(),
-                           names=sorted(mail_texts.known_names(key))), status
+    response = make_response(render_template(
+        "scheduling/mail_text_form.html", template=template, form=form, edited=edited, preview=shown,
+        problem=problem, case=case, reset_form=ActionForm(), names=sorted(mail_texts.known_names(key))), status)
+    if shown is not None and (hashes := mail_texts.style_hashes(shown.body_html)):
+        # The preview frame (srcdoc, sandboxed) inherits this page's policy: allow the mail's own styles only.
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "style-src 'self'", f"style-src 'self' 'unsafe-hashes' {' '.join(hashes)}")
+    return response
 
 
 @bp.post("/<key>/reset")

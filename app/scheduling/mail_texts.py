@@ -8,7 +8,10 @@ would reach the database). Before saving, each part must parse, name only the pl
 touch no such attribute.
 """
 
+import base64
+import hashlib
 import re
+from html import unescape
 from typing import NamedTuple
 
 from flask import current_app
@@ -33,6 +36,7 @@ LIMITS = {"subject": 300, "body_text": 20_000, "body_html": 50_000}
 # What every mail about a case has (app.scheduling.mails.render and mails.common).
 COMMON_NAMES = {"row", "chamber", "signature", "unsubscribe_url", "case", "business", "scout", "greeting",
                 "reply_to", "quoted_list", "purpose", "reason", "scout_label"}
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"', re.IGNORECASE)
 SECRET = re.compile(r"password|token|secret|hash|session", re.IGNORECASE)
 
 
@@ -139,6 +143,14 @@ def render(texts: Texts | MailText, context: dict) -> Texts:
     """Render the three parts in the sandbox (a SecurityError or any template error propagates)."""
     return Texts(*(_environment(part == "body_html").from_string(getattr(texts, part)).render(context)
                    for part in PARTS))
+
+
+def style_hashes(html: str) -> list[str]:
+    """CSP sources for exactly the style attributes of a rendered mail: the preview frame shows the mail with its
+    inline styles while the page still allows no other inline style ('unsafe-hashes', CSP level 3)."""
+    values = {unescape(value) for value in STYLE_ATTRIBUTE.findall(html)}
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
+            for value in sorted(values)]
 
 
 def edited_keys() -> set[str]:
