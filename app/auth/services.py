@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.auth import audit, sessions, throttle
 from app.auth.models import ROLES, User
@@ -144,9 +144,20 @@ def create_user(email: str, name: str, role: str, password: str, must_change_pas
     return user
 
 
-def _other_active_admins(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.active, User.id != user.id))
+def _keep_an_admin(user: User) -> None:
+    """Refuse to take the last active administrator away (its role or its account).
+
+    The active administrators' rows are locked first (on SQLite the whole database), so two administrators
+    demoting or disabling each other at once cannot both succeed: the second waits and then counts without the
+    first.
+    """
+    if db.engine.dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE: a write first takes the database's write lock, so the count below is current.
+        db.session.execute(update(User).where(User.id == user.id).values(active=User.active))
+    admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active)
+                                .order_by(User.id).with_for_update()).all()
+    if not set(admins) - {user.id}:
+        raise AuthError(_l("This is the last active administrator account; it keeps its role."), "role")
 
 
 def update_user(user: User, *, name: str, email: str, role: str, actor: User) -> dict:
@@ -165,8 +176,7 @@ def update_user(user: User, *, name: str, email: str, role: str, actor: User) ->
     if user.role == "admin" and role != "admin":
         if user.id == actor.id:
             raise AuthError(_l("You cannot take the administrator role from yourself."), "role")
-        if _other_active_admins(user) == 0:
-            raise AuthError(_l("This is the last active administrator account; it keeps its role."), "role")
+        _keep_an_admin(user)
     changes = {field: [old, new] for field, old, new in
                (("name", user.name, name), ("email", user.email, email), ("role", user.role, role)) if old != new}
     user.name, user.email, user.role = name, email, role
@@ -183,7 +193,9 @@ def end_all_sessions(user: User) -> None:
 
 
 def set_active(user: User, active: bool, actor: User | None = None) -> None:
-    """Disable or enable an account; either ends the account's sessions."""
+    """Disable or enable an account (never the last active administrator); either ends the account's sessions."""
+    if not active and user.role == "admin" and user.active:
+        _keep_an_admin(user)
     user.active = active
     audit.record(actor, "user.enabled" if active else "user.disabled", user.email)
     sessions.end_all(user)

@@ -163,8 +163,13 @@ def set_active(user_id: int):
     elif not active and (handover := offboarding.handover_page(user)):
         return redirect(url_for(handover, user_id=user.id))  # its cases go to someone first
     else:
-        services.set_active(user, active, actor=current_user)
-        flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")
+        try:
+            with transactions.refusable():
+                services.set_active(user, active, actor=current_user)
+        except services.AuthError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")
     return redirect(url_for("auth.users"))
 
 

@@ -2,8 +2,12 @@
 administrator keeps the role, no disable button on one's own row, and every action on the audit trail."""
 
 import re
+import threading
+import time
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app.auth import services
 from app.auth.audit import AuditEntry
@@ -140,3 +144,51 @@ def test_the_audit_trail_pages_beyond_the_last_entry_are_empty_not_an_error(clie
     login("admin")
     assert client.get("/admin/audit?page=99999").status_code == 200
     assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+
+
+@pytest.mark.postgres
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, users):
+    second = services.create_user("zweite@example.org", "Zora Zweit", "admin", "Fahrrad-Leuchtturm-Kiesel-42")
+    db.session.commit()
+    first_id, second_id = users["admin"].id, second.id
+    holding = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def demote(target_id: int, actor_id: int, name: str, hold: bool) -> None:
+        with app.app_context():
+            try:
+                target, actor = db.session.get(User, target_id), db.session.get(User, actor_id)
+                if not hold:
+                    holding.wait(5)
+                services.update_user(target, name=target.name, email=target.email, role="scout", actor=actor)
+                if hold:
+                    holding.set()
+                    time.sleep(0.5)  # the other one tries meanwhile
+                db.session.commit()
+                outcomes[name] = "demoted"
+            except (DomainError, OperationalError) as error:
+                db.session.rollback()
+                holding.set()
+                outcomes[name] = type(error).__name__
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=demote, args=(second_id, first_id, "second", True)),
+               threading.Thread(target=demote, args=(first_id, second_id, "first", False))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcomes["second"] == "demoted" and outcomes["first"] != "demoted"
+    db.session.expire_all()
+    assert [u.email for u in db.session.scalars(select(User).where(User.role == "admin", User.active))] == [
+        "admin@example.org"]
+
+
+def test_the_last_active_admin_cannot_be_disabled_by_anyone(app, users):
+    try:
+        services.set_active(users["admin"], False, actor=users["lead"])
+    except DomainError as error:
+        assert error.field == "role"
+    else:
+        raise AssertionError("the last admin was disabled")
