@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, meta, nodes
+from jinja2 import FileSystemLoader, Template, TemplateNotFound, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import inspect as sa_inspect
@@ -56,6 +56,19 @@ class MailLoader(FileSystemLoader):
 
 
 class MailSandbox(ImmutableSandboxedEnvironment):
+    COMPILED_KEPT = 64  # the dispatcher renders one text for many mails: compile each source once
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.compiled: dict[str, Template] = {}
+
+    def template(self, source: str) -> Template:
+        if (template := self.compiled.get(source)) is None:
+            if len(self.compiled) >= self.COMPILED_KEPT:
+                self.compiled.clear()
+            template = self.compiled[source] = self.from_string(source)
+        return template
+
     def is_safe_attribute(self, obj, attr, value) -> bool:
         if not super().is_safe_attribute(obj, attr, value) or SECRET.search(attr):
             return False
@@ -141,7 +154,7 @@ def override_for(key: str) -> MailText | None:
 
 def render(texts: Texts | MailText, context: dict) -> Texts:
     """Render the three parts in the sandbox (a SecurityError or any template error propagates)."""
-    return Texts(*(_environment(part == "body_html").from_string(getattr(texts, part)).render(context)
+    return Texts(*(_environment(part == "body_html").template(getattr(texts, part)).render(context)
                    for part in PARTS))
 
 
