@@ -48,7 +48,7 @@ def test_a_new_trade_is_added_and_changed_and_both_are_on_the_trail(client, logi
 @pytest.mark.parametrize(("values", "message"), [
     ({"name": "tischler"}, "Ein Gewerk „tischler“ gibt es bereits."),
     ({"name": "  "}, "Bitte geben Sie den Namen des Gewerks ein."),
-    ({"annex": "C"}, ""),
+    ({"annex": "C"}, "Keine gültige Auswahl."),
     ({"group": ""}, "Bitte geben Sie die Gewerbegruppe ein."),
     ({"group": "x" * 81}, "Bitte höchstens 80 Zeichen."),
     ({"number": "0"}, "Bitte geben Sie eine ganze Zahl von 1 bis 9999 ein."),
