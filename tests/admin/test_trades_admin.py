@@ -32,10 +32,10 @@ def test_the_trades_page_lists_annex_and_group(client, login):
 
 def test_a_new_trade_is_added_and_changed_and_both_are_on_the_trail(client, login):
     login("admin")
-    assert client.post("/admin/trades", data=form(number="57")).status_code == 302
+    assert client.post("/admin/trades", data=form(number=" 57 ")).status_code == 302
     added = trade("Drohnenpilot")
     assert (added.annex, added.number, added.group) == ("B2", 57, "Handwerke für den gewerblichen Bedarf")
-    response = client.post(f"/admin/trades/{added.id}", data=form(annex="B1", group="Neue Gruppe"))
+    response = client.post(f"/admin/trades/{added.id}", data=form(annex="B1", group="Neue Gruppe", number=" "))
     assert response.status_code == 302
     changed = trade("Drohnenpilot")
     assert (changed.annex, changed.number, changed.group) == ("B1", None, "Neue Gruppe")
