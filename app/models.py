@@ -1,5 +1,6 @@
 """Imports every domain's models so that Alembic and create_all see the whole schema."""
 
+from app.auth.audit import AuditEntry
 from app.auth.models import User
 from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
@@ -12,7 +13,7 @@ from app.reports.funnel_models import CaseMilestone, FunnelCell
 from app.reports.models import StuckThreshold
 from app.reports.support_models import BusinessSupport, DayCount, SupportedCell
 from app.reports.target_models import ProgrammeTarget
-from app.scheduling.models import FollowUpRule, LinkNonce, OutboxMessage, Reminder
+from app.scheduling.models import FollowUpRule, LinkNonce, MailText, OutboxMessage, Reminder
 from app.workshops.models import Attendance, Registration, Workshop, WorkshopInvitation
 
 __all__ = [
@@ -20,5 +21,5 @@ __all__ = [
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
-    "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun",
+    "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText",
 ]

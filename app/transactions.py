@@ -42,6 +42,17 @@ def refusable() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def discarded() -> Iterator[None]:
+    """Run work whose writes must not stay, in a savepoint rolled back afterwards (a mail preview signs links:
+    their nonces must not become valid links to a real business)."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
+
+
 def _end_request(response: Response) -> Response:
     if response.status_code < 400:
         db.session.commit()

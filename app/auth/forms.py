@@ -19,14 +19,27 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class UserEditForm(FlaskForm):
+    """An account's name, email address and role (the administrator's edit page)."""
+
+    name = StringField(_l("Name"), filters=[_stripped], validators=[
+        DataRequired(_l("Please enter a name.")),
+        Length(max=120, message=_l("At most %(max)d characters, please.")),
+    ])
     email = EmailField(
-        _l("Email address"),
+        _l("Email address"), filters=[_stripped],
         validators=[DataRequired(_l("Please enter an email address.")),
+                    Length(max=254, message=_l("Please enter a valid email address.")),
                     Email(_l("Please enter a valid email address."))],
     )
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+
+
+class UserForm(UserEditForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter a password."))])
 
 

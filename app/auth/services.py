@@ -6,9 +6,9 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from app.auth import sessions, throttle
+from app.auth import audit, sessions, throttle
 from app.auth.models import ROLES, User
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from app.errors import DomainError
@@ -108,7 +108,7 @@ def change_password(user: User, current: str, new: str, address: str) -> None:
     db.session.flush()
 
 
-def reset_password(user: User) -> str:
+def reset_password(user: User, actor: User | None = None) -> str:
     """An administrator's reset: a random temporary password, shown once, changed at the next sign-in.
 
     Every session of the user ends, and the account's sign-in lock is lifted.
@@ -118,11 +118,13 @@ def reset_password(user: User) -> str:
     user.must_change_password = True
     sessions.end_all(user)
     throttle.forget(throttle.email_key(user.email))
+    audit.record(actor, "user.password_reset", user.email)
     db.session.flush()
     return temporary
 
 
-def create_user(email: str, name: str, role: str, password: str, must_change_password: bool = False) -> User:
+def create_user(email: str, name: str, role: str, password: str, must_change_password: bool = False,
+                actor: User | None = None) -> User:
     """Create a staff account or raise AuthError (duplicate, unknown role, weak password)."""
     email = email.strip().lower()
     if role not in ROLES:
@@ -136,8 +138,52 @@ def create_user(email: str, name: str, role: str, password: str, must_change_pas
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
                 must_change_password=must_change_password)
     db.session.add(user)
+    if actor is not None:
+        audit.record(actor, "user.created", email, role=role)
     db.session.flush()
     return user
+
+
+def _keep_an_admin(user: User) -> None:
+    """Refuse to take the last active administrator away (its role or its account).
+
+    The active administrators' rows are locked first (on SQLite the whole database), so two administrators
+    demoting or disabling each other at once cannot both succeed: the second waits and then counts without the
+    first.
+    """
+    if db.engine.dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE: a write first takes the database's write lock, so the count below is current.
+        db.session.execute(update(User).where(User.id == user.id).values(active=User.active))
+    admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active)
+                                .order_by(User.id).with_for_update()).all()
+    if not set(admins) - {user.id}:
+        raise AuthError(_l("This is the last active administrator account; it keeps its role."), "role")
+
+
+def update_user(user: User, *, name: str, email: str, role: str, actor: User) -> dict:
+    """An administrator changes an account's name, email address and role; returns what changed.
+
+    Refused (AuthError, nothing changed): an empty name, an address another account has, an unknown role, and
+    taking the administrator role from oneself or from the last active administrator.
+    """
+    name, email = name.strip(), email.strip().lower()
+    if not name:
+        raise AuthError(_l("Please enter a name."), "name")
+    if role not in ROLES:
+        raise AuthError(_l("Unknown role “%(role)s”. Choose scout, lead or admin.", role=role), "role")
+    if (other := find_user(email)) is not None and other.id != user.id:
+        raise AuthError(_l("An account with this email address exists already."), "email")
+    if user.role == "admin" and role != "admin":
+        if user.id == actor.id:
+            raise AuthError(_l("You cannot take the administrator role from yourself."), "role")
+        _keep_an_admin(user)
+    changes = {field: [old, new] for field, old, new in
+               (("name", user.name, name), ("email", user.email, email), ("role", user.role, role)) if old != new}
+    user.name, user.email, user.role = name, email, role
+    if changes:
+        audit.record(actor, "user.changed", email, **changes)
+    db.session.flush()
+    return changes
 
 
 def end_all_sessions(user: User) -> None:
@@ -146,8 +192,11 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def set_active(user: User, active: bool) -> None:
-    """Disable or enable an account; either ends the account's sessions."""
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Disable or enable an account (never the last active administrator); either ends the account's sessions."""
+    if not active and user.role == "admin" and user.active:
+        _keep_an_admin(user)
     user.active = active
+    audit.record(actor, "user.enabled" if active else "user.disabled", user.email)
     sessions.end_all(user)
     db.session.flush()

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app import transactions
-from app.auth import offboarding, services, sessions, throttle
+from app.auth import audit, offboarding, services, sessions, throttle
 from app.auth.access import PUBLIC, STAFF, access
-from app.auth.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
+from app.auth.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserEditForm, UserForm
 from app.auth.models import User
 from app.extensions import db
+from app.inputs import page_arg
 
 bp = Blueprint("auth", __name__)
 
@@ -141,7 +142,7 @@ def users():
     if form.validate_on_submit():
         try:
             user = services.create_user(form.email.data, form.name.data, form.role.data, form.password.data,
-                                        must_change_password=True)
+                                        must_change_password=True, actor=current_user)
         except services.AuthError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
@@ -162,8 +163,13 @@ def set_active(user_id: int):
     elif not active and (handover := offboarding.handover_page(user)):
         return redirect(url_for(handover, user_id=user.id))  # its cases go to someone first
     else:
-        services.set_active(user, active)
-        flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")
+        try:
+            with transactions.refusable():
+                services.set_active(user, active, actor=current_user)
+        except services.AuthError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Account enabled.") if active else _("Account disabled; its sessions have ended."), "success")
     return redirect(url_for("auth.users"))
 
 
@@ -175,7 +181,44 @@ def reset_password(user_id: int):
     if user.id == current_user.id:
         flash(_("Change your own password on the password page."), "info")
         return redirect(url_for("auth.change_password"))
-    temporary = services.reset_password(user)
+    temporary = services.reset_password(user, actor=current_user)
     response = make_response(render_template("auth/temporary_password.html", account=user, temporary=temporary))
     response.headers["Cache-Control"] = "no-store"  # the password must not stay in a cache
     return response
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@access("admin")
+def edit_user(user_id: int):
+    """Change an account's name, email address and role (never the last administrator's role, nor one's own)."""
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transactions.refusable():
+                changes = services.update_user(user, name=form.name.data, email=form.email.data,
+                                               role=form.role.data, actor=current_user)
+        except services.AuthError as error:
+            form[error.field].errors.append(error.message)
+            status = 422
+        else:
+            flash(_("The account of %(name)s is saved.", name=user.name) if changes else _("Nothing was changed."),
+                  "success")
+            return redirect(url_for("auth.users"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/user_form.html", form=form, account=user), status
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/admin/audit")
+@access("admin")
+def audit_log():
+    """The administrators' audit trail, newest first."""
+    page = page_arg()
+    entries = audit.latest(AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
+    return render_template("auth/audit.html", entries=entries[:AUDIT_PAGE_SIZE], page=page,
+                           has_next=len(entries) > AUDIT_PAGE_SIZE)

@@ -91,5 +91,5 @@ def hand_over_and_disable(user: User, owner_id: int | None, actor: User) -> int:
     db.session.execute(update(Reminder).where(Reminder.assignee_id == user.id, Reminder.state == "open")
                        .values(assignee_id=new_owner.id).execution_options(synchronize_session="fetch"))
     _move_digests(user, new_owner)
-    auth_services.set_active(user, False)
+    auth_services.set_active(user, False, actor=actor)
     return moved

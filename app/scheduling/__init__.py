@@ -8,7 +8,7 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.scheduling import digest, mails, panel, public_views, queries, reminders, rules, views
+    from app.scheduling import digest, mail_text_views, mails, panel, public_views, queries, reminders, rules, views
 
     mails.registry_of(app).builders[digest.TEMPLATE] = digest.digest_context
     cases = registry.of(app)
@@ -33,3 +33,4 @@ def init_app(app: Flask) -> None:
     })
     app.register_blueprint(views.bp)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(mail_text_views.bp)

@@ -4,7 +4,16 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from app.cases import workflow
@@ -98,3 +107,13 @@ class RuleForm(FlaskForm):
         if template is None or template.audience != audience:
             raise ValidationError(_l("Please choose a template for emails to businesses.") if audience == "business"
                                   else _l("Please choose the template for emails to partners."))
+
+
+class MailTextForm(FlaskForm):
+    """A follow-up mail's subject, plain text and HTML as Jinja sources (app.scheduling.mail_texts checks them),
+    and the case its preview is rendered for."""
+
+    subject = StringField(_l("Subject"))
+    body_text = TextAreaField(_l("Plain text"), render_kw={"rows": 18, "spellcheck": "true"})
+    body_html = TextAreaField(_l("HTML"), render_kw={"rows": 18})
+    case_id = StringField(_l("Case number for the preview"))

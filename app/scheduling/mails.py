@@ -17,7 +17,7 @@ from flask_babel import format_decimal
 
 from app.cases.models import Case
 from app.extensions import db
-from app.scheduling import links
+from app.scheduling import links, mail_texts
 from app.scheduling.mail_templates import TEMPLATES
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
@@ -119,8 +119,8 @@ def _render_text(name: str, context: dict, trimmed: bool) -> str:
     return env.get_template(name).render(context)
 
 
-def render(row: OutboxMessage) -> None:
-    """Fill subject and both bodies of the row (links are signed now, when the mail is first sent)."""
+def context_for(row: OutboxMessage) -> dict:
+    """What the row's templates show (links are signed now); row.context keeps the unsubscribe link and Reply-To."""
     stored = dict(row.context)
     if unsubscribe := _unsubscribe_url(row):
         stored["unsubscribe_url"] = unsubscribe
@@ -131,11 +131,22 @@ def render(row: OutboxMessage) -> None:
     if context.get("reply_to"):
         stored["reply_to"] = context["reply_to"]  # answers go to the scout, not to a no-reply box
     row.context = stored  # a new dict, so that the JSON column is written
-    template = TEMPLATES.get(row.template_key)
-    trimmed = template is not None and template.audience in ("business", "partner")
-    row.subject = " ".join(_render_text(f"mail/{row.template_key}.subject.txt", context, trimmed).split())
-    row.body_text = _tidy(_render_text(f"mail/{row.template_key}.txt", context, trimmed))
-    row.body_html = render_template(f"mail/{row.template_key}.html", **context)
+    return context
+
+
+def render(row: OutboxMessage, texts: mail_texts.Texts | None = None) -> None:
+    """Fill subject and both bodies of the row: from `texts` (a preview), the administrator's mail text when there
+    is one (app.scheduling.mail_texts, rendered in a sandbox), else from templates/mail/."""
+    context = context_for(row)
+    if edited := texts or mail_texts.override_for(row.template_key):
+        subject, text, html = mail_texts.render(edited, context)
+    else:
+        template = TEMPLATES.get(row.template_key)
+        trimmed = template is not None and template.audience in ("business", "partner")
+        subject = _render_text(f"mail/{row.template_key}.subject.txt", context, trimmed)
+        text = _render_text(f"mail/{row.template_key}.txt", context, trimmed)
+        html = render_template(f"mail/{row.template_key}.html", **context)
+    row.subject, row.body_text, row.body_html = " ".join(subject.split()), _tidy(text), html
 
 
 def preview(template_key: str, context: dict) -> tuple[str, str]:

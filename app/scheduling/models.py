@@ -145,3 +145,22 @@ class LinkNonce(db.Model):
     business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MailText(db.Model):
+    """An administrator's wording of a mail template, used instead of templates/mail/<key>.* while it exists.
+
+    Subject, plain text and HTML are Jinja sources, checked before saving and rendered in a sandbox
+    (app.scheduling.mail_texts); deleting the row restores the file templates.
+    """
+
+    __tablename__ = "mail_texts"
+
+    template_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")

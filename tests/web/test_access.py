@@ -37,6 +37,19 @@ EXPECTED: dict[str, set[str]] = {
     "auth.users": {ADMIN},
     "auth.set_active": {ADMIN},
     "auth.reset_password": {ADMIN},
+    "auth.edit_user": {ADMIN},
+    "auth.audit_log": {ADMIN},
+    "admin.municipalities": {ADMIN},
+    "admin.municipality": {ADMIN},
+    "admin.add_postcode": {ADMIN},
+    "admin.remove_postcode": {ADMIN},
+    "admin.delete_municipality": {ADMIN},
+    "admin.trade_list": {ADMIN},
+    "admin.trade": {ADMIN},
+    "admin.delete_trade": {ADMIN},
+    "mail_texts.index": {ADMIN},
+    "mail_texts.edit": {ADMIN},
+    "mail_texts.reset": {ADMIN},
     "cases.caseload": CASE_WORKERS,
     "cases.show": CASE_WORKERS,
     "cases.move": CASE_WORKERS,
@@ -160,6 +173,10 @@ def ids(app, users):
         "referral_id": referral.id,
         "run_id": run.id,
         "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
+        # The business's own municipality, postcode and trade: deleting them is refused, so every role's try
+        # leaves them in place.
+        "municipality_id": case.business.municipality_id, "code": case.business.postcode,
+        "trade_id": case.business.trade_id, "key": "how_is_it_going",
     }
 
 

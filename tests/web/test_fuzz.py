@@ -357,6 +357,9 @@ def ids(app, users) -> dict:
         "measure_id": measure.id, "reminder_id": reminder.id, "outbox_id": mail.id,
         "rule_id": db.session.scalar(select(FollowUpRule.id)), "workshop_id": db.session.scalar(select(Workshop.id)),
         "partner_id": db.session.scalar(select(Partner.id)), "user_id": users["scout2"].id, "step": 1,
+        # The business's own municipality, postcode and trade (deleting them is refused), and a mail text.
+        "municipality_id": case.business.municipality_id, "code": case.business.postcode,
+        "trade_id": case.business.trade_id, "key": "how_is_it_going",
     }
 
 
