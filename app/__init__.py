@@ -39,11 +39,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     # The packages in their dependency order (tests/test_architecture.py keeps it): each lower package
     # owns the registries and hooks that the higher ones fill in here, never on import.
-    from app import auth, cases, checks, partners, reports, scheduling, workshops
+    from app import auth, cases, checks, intake, partners, reports, scheduling, workshops
     from app.cli import procheck_cli
     from app.web import register_web
 
-    for package in (auth, cases, scheduling, partners, workshops, checks, reports):
+    for package in (auth, cases, scheduling, intake, partners, workshops, checks, reports):
         package.init_app(app)
     transactions.init_app(app)
     headers.init_app(app)

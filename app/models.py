@@ -3,6 +3,7 @@
 from app.auth.models import User
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, Check, CheckScore
+from app.intake.models import CheckRequest, IntakeAssignment
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Postcode, Topic, Trade
 from app.reports.funnel_models import CaseMilestone, FunnelCell
@@ -15,5 +16,5 @@ __all__ = [
     "Attendance", "Business", "Case", "CaseCheckSummary", "CaseCount", "CaseEvent", "Check", "CheckScore",
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
-    "FunnelCell", "ProgrammeTarget",
+    "FunnelCell", "ProgrammeTarget", "CheckRequest", "IntakeAssignment",
 ]

@@ -1,10 +1,11 @@
 """The package order of DESIGN.md §7 and the issue that set it, proven on the source:
 
-    reference, auth  <-  cases  <-  scheduling  <-  partners  <-  workshops  <-  checks  <-  reports
+    reference, auth  <-  cases  <-  scheduling  <-  intake  <-  partners  <-  workshops  <-  checks  <-  reports
 
 scheduling sits below the three record packages because they queue mails and use signed links
 (self-check, referrals); what it must know of their data it gets through registries. checks sits
-above partners and workshops because its recommendations name them. A lower package reacts to a
+above partners and workshops because its recommendations name them. intake (the public request page) opens
+cases and queues mails, so it sits above scheduling; nothing needs it. A lower package reacts to a
 higher one only through a registry that the higher one fills in its init_app.
 """
 
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"}]
+LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"intake"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"}]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
 BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting"}
@@ -21,7 +22,7 @@ TOP = {"__init__", "web", "cli", "demo", "demo_bulk", "demo_followups", "models"
 VIEW_MODULES = {"views", "public_views", "measures_views"}
 TEMPLATE_FOLDERS = {"cases": {"cases", "measures"}, "checks": {"checks", "public"}, "scheduling": {"scheduling",
                     "public"}, "partners": {"partners"}, "workshops": {"workshops"}, "reports": {"reports"},
-                    "auth": {"auth"}}
+                    "auth": {"auth"}, "intake": {"intake"}}
 
 
 def _module_name(path: Path) -> str:

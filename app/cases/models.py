@@ -20,7 +20,13 @@ from app.vocabulary import one_of
 
 class Business(db.Model):
     __tablename__ = "businesses"
-    __table_args__ = (Index("ix_businesses_name_postcode", "name", "postcode"),)
+    __table_args__ = (
+        Index("ix_businesses_name_postcode", "name", "postcode"),
+        # A public request attaches to an existing business found by its e-mail or by name and postcode
+        # (app.intake.services); the names compare case-insensitively, so the postcode is what an index serves.
+        Index("ix_businesses_email", "email"),
+        Index("ix_businesses_postcode", "postcode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -1,7 +1,10 @@
 """The periodic jobs; each reads what is due from the database."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+
+from flask import Flask
 
 from app.scheduling import outbox
 from app.scheduling.calendar import is_business_day
@@ -42,3 +45,11 @@ JOBS = (
     ("digest", digest_job, {"trigger": "cron", "day_of_week": "mon-fri", "hour": 7, "minute": 0,
                             "timezone": "Europe/Berlin"}),
 )
+
+Job = tuple[str, Callable[[], object], dict]
+KEY = "procheck.jobs"
+
+
+def registry_of(app: Flask) -> list[Job]:
+    """The jobs of the packages above scheduling, added in their init_app (the scheduler runs them with JOBS)."""
+    return app.extensions.setdefault(KEY, [])

@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-from app.scheduling.jobs import JOBS
+from app.scheduling.jobs import JOBS, registry_of
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,13 @@ def _in_app_context(app: Flask, job: Callable[[], object]) -> Callable[[], None]
     return run
 
 
+def all_jobs(app: Flask) -> tuple:
+    """The scheduling package's jobs and those the higher packages registered (app.scheduling.jobs.registry_of)."""
+    return (*JOBS, *registry_of(app))
+
+
 def configure(scheduler, app: Flask):
-    for job_id, job, trigger in JOBS:
+    for job_id, job, trigger in all_jobs(app):
         scheduler.add_job(_in_app_context(app, job), id=job_id, replace_existing=True, **trigger)
     return scheduler
 
@@ -40,7 +45,7 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
         return None
     scheduler = configure(BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="Europe/Berlin"), app)
     scheduler.start()
-    log.info("scheduler started in the web process with %d jobs", len(JOBS))
+    log.info("scheduler started in the web process with %d jobs", len(all_jobs(app)))
     return scheduler
 
 
@@ -48,5 +53,5 @@ def run_worker() -> None:
     """Run the scheduler in the foreground (the production worker process)."""
     app = current_app._get_current_object()
     scheduler = configure(BlockingScheduler(job_defaults=JOB_DEFAULTS, timezone="Europe/Berlin"), app)
-    log.info("scheduler worker running %d jobs", len(JOBS))
+    log.info("scheduler worker running %d jobs", len(all_jobs(app)))
     scheduler.start()
