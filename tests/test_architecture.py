@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"intake"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"}]
+LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"intake"}, {"partners"}, {"workshops"}, {"checks"},
+          {"reports"}]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
 BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting"}

@@ -64,7 +64,7 @@ def confirm(token: str):
     except LinkError as error:
         return render_template("intake/link_error.html", kind=error.kind), error.status
     except DomainError as error:
-        return render_template("intake/confirm.html", form=form, request=row, problem=error.message), 503
+        return render_template("intake/confirm.html", form=form, request=row, problem=error.message), 422
     return render_template("intake/confirm.html", form=form, request=row, problem=None)
 
 

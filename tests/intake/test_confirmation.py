@@ -199,7 +199,7 @@ def test_without_any_active_case_worker_the_link_stays_usable(app, client, users
         users[who].active = False
     db.session.commit()
     response = client.post(confirm_path(requested))
-    assert response.status_code == 503
+    assert response.status_code == 422
     assert "Derzeit kann niemand die Anfrage übernehmen." in response.get_data(as_text=True)
     assert latest_request().confirmed_at is None and stored()["cases"] == 0
     users["lead"].active = True
