@@ -7,6 +7,7 @@ and nothing is kept on the server per form shown). The limits reuse the sign-in 
 correcting a typo is not held up, and the per-recipient limit keeps the page from being used to flood one inbox.
 """
 
+import hashlib
 from datetime import datetime
 
 from flask import current_app
@@ -53,5 +54,6 @@ def within_limits(client_address: str, email: str) -> bool:
     minutes = config["INTAKE_WINDOW_MINUTES"]
     if not throttle.reserve(f"intake:ip:{client_address}", config["INTAKE_MAX_PER_ADDRESS"], minutes).allowed:
         return False
-    return throttle.reserve(f"intake:email:{email.strip().lower()[:254]}", config["INTAKE_MAX_PER_EMAIL"],
-                            minutes).allowed
+    # The recipient counts by a digest: the throttle table is no place to keep people's addresses.
+    recipient = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return throttle.reserve(f"intake:email:{recipient}", config["INTAKE_MAX_PER_EMAIL"], minutes).allowed
