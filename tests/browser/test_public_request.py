@@ -1,6 +1,7 @@
 """A business requests the free check on the public page in Chromium, confirms it through the link of the mail the
 real dispatcher sent to an aiosmtpd server, and the case appears in the assigned scout's caseload. axe-core finds no
-WCAG 2.1 AA violation on the public pages (the form, its errors, the answers, the confirmation, the privacy notice)."""
+WCAG 2.1 AA violation on the public pages (the form, its errors, the answers, the confirmation, the privacy notice,
+the link errors)."""
 
 import re
 
@@ -134,6 +135,13 @@ def test_the_other_public_pages_pass_axe(live_server, new_page):
     page.get_by_role("button", name="Anfrage senden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Das Angebot gilt regional")
     assert_accessible(page, "outside the region")
+
+    live_server.app.config["INTAKE_MAX_PER_ADDRESS"] = 0
+    page.goto(f"{live_server.url}/anfrage")
+    fill_request(page)
+    page.get_by_role("button", name="Anfrage senden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zu viele Anfragen")
+    assert_accessible(page, "too many requests")
 
     page.goto(f"{live_server.url}/anfrage/bestaetigen/forged")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dieser Link ist nicht gültig")
