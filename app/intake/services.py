@@ -3,7 +3,6 @@ business (found by e-mail or by name and postcode, else new) and open a case, or
 requests nobody confirmed. The operations flush; the request or the job's unit of work commits."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,14 +36,6 @@ def consent_text() -> str:
              "check and that its process scouts contact me about it and about the programme by email and phone. I "
              "can withdraw this consent at any time, e.g. by email, without giving reasons.",
              chamber=current_app.config["CHAMBER_NAME"])
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a confirmation did: the case the request is on, and whether that case was opened for it."""
-
-    case: Case
-    new_case: bool
 
 
 def municipality_for(postcode: str) -> Municipality | None:
@@ -104,8 +95,8 @@ def _business_values(row: CheckRequest, business: Business | None) -> dict[str, 
     return {**values, **consent}
 
 
-def confirm(row: CheckRequest) -> Outcome:
-    """The opt-in link was confirmed: record the consent on the business and put the request on a case.
+def confirm(row: CheckRequest) -> Case:
+    """The opt-in link was confirmed: record the consent on the business and put the request on a case (returned).
 
     Uses the link up first (a second click at once gets LinkError "used"). Run it inside transactions.refusable():
     when nobody can take the case (DomainError) nothing stays, and the link can be confirmed again later.
@@ -134,7 +125,7 @@ def confirm(row: CheckRequest) -> Outcome:
                  unique_key=f"{CONFIRMED_TEMPLATE}:{row.id}", case_id=case.id, context={"case_id": case.id})
     _keep_only_the_proof(row, business, case)
     db.session.flush()
-    return Outcome(case, new_case)
+    return case
 
 
 def _keep_only_the_proof(row: CheckRequest, business: Business, case: Case) -> None:
