@@ -59,9 +59,12 @@ def test_a_valid_request_is_stored_unconfirmed_and_the_opt_in_mail_queued(client
     assert stored() == {"requests": 1, "businesses": 0, "cases": 0, "mails": 1}  # no business before the opt-in
 
 
-def test_an_email_address_in_capitals_is_stored_in_lower_case(client):
-    send(client, email="  Info@KRANZ.example.org ")
-    assert latest_request().email == EMAIL
+def test_pasted_blanks_and_line_breaks_are_tidied_and_the_address_stored_in_lower_case(client):
+    send(client, email="  Info@KRANZ.example.org ", name=" Tischlerei\r\n  Kranz ", postcode=" 45879",
+         message="  Erste Zeile\r\nzweite Zeile  ")
+    row = latest_request()
+    assert (row.email, row.name, row.postcode) == (EMAIL, "Tischlerei Kranz", "45879")
+    assert row.message == "Erste Zeile\r\nzweite Zeile"  # a message keeps its lines
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
