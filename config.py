@@ -59,7 +59,7 @@ class Config:
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "12"))
     RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "500"))
     # The version of the consent text in the business form that staff read out or hand over (kept with each consent).
-    CONSENT_TEXT_VERSION = os.environ.get("CONSENT_TEXT_VERSION", "2026-01")
+    CONSENT_TEXT_VERSION = os.environ.get("CONSENT_TEXT_VERSION", "2026-12")
 
     # Follow-up delays skip weekends and the public holidays of this federal state (ISO 3166-2 code).
     HOLIDAY_SUBDIVISION = os.environ.get("HOLIDAY_SUBDIVISION", "NW")
@@ -69,6 +69,14 @@ class Config:
     LINK_ANSWER_MAX_AGE_DAYS = int(os.environ.get("LINK_ANSWER_MAX_AGE_DAYS", "90"))
     LINK_SELF_CHECK_MAX_AGE_DAYS = int(os.environ.get("LINK_SELF_CHECK_MAX_AGE_DAYS", "30"))
     LINK_UNSUBSCRIBE_MAX_AGE_DAYS = int(os.environ.get("LINK_UNSUBSCRIBE_MAX_AGE_DAYS", "365"))
+    # The public request page (/anfrage): how long its confirmation link works (then the unconfirmed request is
+    # deleted), the least seconds between showing the form and sending it (faster is a bot), and how many requests
+    # one client address (IPv6: per /64) and one recipient address may send per window.
+    INTAKE_LINK_MAX_AGE_DAYS = int(os.environ.get("INTAKE_LINK_MAX_AGE_DAYS", "7"))
+    INTAKE_MIN_FILL_SECONDS = int(os.environ.get("INTAKE_MIN_FILL_SECONDS", "4"))
+    INTAKE_MAX_PER_ADDRESS = int(os.environ.get("INTAKE_MAX_PER_ADDRESS", "5"))
+    INTAKE_MAX_PER_EMAIL = int(os.environ.get("INTAKE_MAX_PER_EMAIL", "3"))
+    INTAKE_WINDOW_MINUTES = int(os.environ.get("INTAKE_WINDOW_MINUTES", "60"))
     CHAMBER_SIGNATURE = os.environ.get(
         "CHAMBER_SIGNATURE", "Ihr Team Digitalisierung\nHandwerkskammer Münster\nBismarckallee 1, 48151 Münster"
     )

@@ -39,11 +39,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     # The packages in their dependency order (tests/test_architecture.py keeps it): each lower package
     # owns the registries and hooks that the higher ones fill in here, never on import.
-    from app import admin, auth, cases, checks, imports, partners, privacy, reports, scheduling, workshops
+    from app import admin, auth, cases, checks, imports, intake, partners, privacy, reports, scheduling, workshops
     from app.cli import procheck_cli
     from app.web import register_web
 
-    for package in (auth, cases, scheduling, imports, partners, workshops, checks, reports, privacy, admin):
+    for package in (auth, cases, scheduling, imports, intake, partners, workshops, checks, reports, privacy, admin):
         package.init_app(app)
     transactions.init_app(app)
     headers.init_app(app)

@@ -8,12 +8,15 @@ import click
 from flask.cli import AppGroup
 
 from app.auth import services as auth_services
+from app.intake.cli import intake_assign
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
 from app.scheduling.rules import seed_default_rules
 from app.transactions import unit_of_work
 
 procheck_cli = AppGroup("procheck", help="ProCheck administration.")
+procheck_cli.add_command(intake_assign)
+
 SHOWN_SKIPS = 50  # skipped rows the import command lists
 
 

@@ -6,6 +6,7 @@ from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, Check, CheckScore
 from app.imports.models import ImportMapping, ImportRun
+from app.intake.models import CheckRequest, IntakeAssignment
 from app.partners.models import Partner, Referral
 from app.privacy.models import PrivacyLog
 from app.reference.models import Municipality, Postcode, Topic, Trade
@@ -21,5 +22,6 @@ __all__ = [
     "Measure", "Municipality", "Partner", "Postcode", "Referral", "Topic", "Trade", "User", "Workshop",
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
-    "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText",
+    "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText", "CheckRequest",
+    "IntakeAssignment",
 ]

@@ -1,13 +1,15 @@
 """The package order of DESIGN.md §7 and the issue that set it, proven on the source:
 
-    reference, auth <- cases <- scheduling, imports <- partners <- workshops <- checks <- reports <- privacy, admin
+    reference, auth <- cases <- scheduling, imports <- intake <- partners <- workshops <- checks <- reports
+    <- privacy, admin
 
 scheduling sits below the three record packages because they queue mails and use signed links
 (self-check, referrals); what it must know of their data it gets through registries. checks sits
 above partners and workshops because its recommendations name them. A lower package reacts to a
 higher one only through a registry that the higher one fills in its init_app. imports (the register's import and
 the lead's opening of cases for a selection) needs only cases and reference: it sits beside scheduling, and the
-follow-ups and funnel rows of the cases it opens come through the cases registry's bulk hook. admin (the
+follow-ups and funnel rows of the cases it opens come through the cases registry's bulk hook. intake (the public
+request page) opens cases and queues mails, so it sits above scheduling; nothing needs it. admin (the
 administrator's maintenance of region and trades) sits on top beside privacy: refusing to delete what businesses
 use needs the cases package.
 """
@@ -17,8 +19,8 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling", "imports"}, {"partners"}, {"workshops"}, {"checks"},
-          {"reports"}, {"privacy", "admin"}]
+LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling", "imports"}, {"intake"}, {"partners"}, {"workshops"},
+          {"checks"}, {"reports"}, {"privacy", "admin"}]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
 BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting",
@@ -27,7 +29,8 @@ TOP = {"__init__", "web", "cli", "demo", "demo_bulk", "demo_followups", "models"
 VIEW_MODULES = {"views", "public_views", "measures_views"}
 TEMPLATE_FOLDERS = {"cases": {"cases", "measures"}, "checks": {"checks", "public"}, "scheduling": {"scheduling",
                     "public"}, "partners": {"partners"}, "workshops": {"workshops"}, "reports": {"reports"},
-                    "auth": {"auth"}, "privacy": {"privacy"}, "imports": {"imports"}, "admin": {"admin"}}
+                    "auth": {"auth"}, "privacy": {"privacy"}, "imports": {"imports"}, "admin": {"admin"},
+                    "intake": {"intake"}}
 
 
 def _module_name(path: Path) -> str:

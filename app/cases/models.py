@@ -20,9 +20,15 @@ from app.vocabulary import one_of
 
 class Business(db.Model):
     __tablename__ = "businesses"
-    # The import matches a row to a business by register number, else by name and postcode.
-    __table_args__ = (Index("ix_businesses_name_postcode", "name", "postcode"),
-                      Index("ix_businesses_register_number", "register_number"))
+    __table_args__ = (
+        Index("ix_businesses_name_postcode", "name", "postcode"),
+        # The import matches a row to a business by register number, else by name and postcode.
+        Index("ix_businesses_register_number", "register_number"),
+        # A public request attaches to an existing business found by its e-mail or by name and postcode
+        # (app.intake.services); the names compare case-insensitively, so the postcode is what an index serves.
+        Index("ix_businesses_email", "email"),
+        Index("ix_businesses_postcode", "postcode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -77,13 +77,14 @@ def latest_case(business: Business) -> Case | None:
     return db.session.scalar(select(Case).where(Case.business_id == business.id).order_by(Case.id.desc()).limit(1))
 
 
-def update_business(business: Business, values: dict[str, Any], actor: User) -> Case | None:
+def update_business(business: Business, values: dict[str, Any], actor: User | None,
+                    source: consents.Source = consents.Source.FORM) -> Case | None:
     """Save corrected business data; the changed fields are noted on its latest case's timeline.
 
     A new municipality, trade or number of employees (the funnel's size class) runs the business_moved hooks (the
     read models move its cases' cells)."""
     old_place = (business.municipality_id, business.trade_id)
-    changed = fill_business(business, values, actor)
+    changed = fill_business(business, values, actor, source)
     if {"municipality_id", "trade_id", "employees"} & set(changed):
         for hook in registry.current().business_moved:
             hook(business, *old_place)

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     EMAIL_RETRIED = "email_retried"
     BUSINESS_ANSWERED = "business_answered"
     UNSUBSCRIBED = "unsubscribed"
+    CHECK_REQUESTED = "check_requested"
 
 
 class Channel(StrEnum):

@@ -14,6 +14,7 @@ from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.checks.models import Check
 from app.extensions import db
+from app.intake.models import CheckRequest
 from app.partners.models import Referral
 from app.privacy import registry
 from app.privacy.registry import Erasure, PersonalTable, by_business, by_case
@@ -63,6 +64,8 @@ def register(app: Flask) -> None:
         PersonalTable(Reminder.__table__, _l("Reminders"), by_case("case_id"),
                       {"title": REMOVED, "close_reason": ""}, order=100),
         PersonalTable(CaseMilestone.__table__, _l("Funnel figures"), by_case("case_id"), order=110),
+        PersonalTable(CheckRequest.__table__, _l("Requests from the public page"), by_business("business_id"),
+                      {"name": "", "contact_name": "", "email": "", "phone": "", "message": ""}, order=115),
         # A link the business still holds (answer, self-check, unsubscribe) stops working.
         PersonalTable(LinkNonce.__table__, _l("Links in emails"), _links_of, {"used_at": _used_now}, order=120),
     ):

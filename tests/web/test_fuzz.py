@@ -32,7 +32,10 @@ from app.auth import sessions
 from app.auth.access import PUBLIC
 from app.checks import services as checks
 from app.extensions import db
+from app.intake import links as intake_links
+from app.intake import services as intake
 from app.partners.models import Partner
+from app.reference.models import Municipality, Trade
 from app.scheduling import links, outbox, reminders
 from app.scheduling.models import FollowUpRule
 from app.timeutil import today_berlin, utcnow
@@ -212,6 +215,8 @@ class Fuzzer:
         return f"{path}?{probe.query}" if probe.query else path
 
     def plausible(self, rule: Rule, argument: str) -> str:
+        if argument == "token" and rule.endpoint == "intake.confirm":
+            return _request_token()
         if argument == "token":  # a fresh signed link of the route's purpose: a used one would only say so
             purpose = next(p for p, (endpoint, *_rest) in links.PURPOSES.items()
                            if endpoint.split(".")[0] == rule.endpoint.split(".")[0])
@@ -336,6 +341,17 @@ def _short(data) -> str:
         return ""
     items = data.items(multi=True) if isinstance(data, ImmutableMultiDict) else data.items()
     return repr({k: (v[:40] + "…" if len(v) > 40 else v) for k, v in items})[:300]
+
+
+def _request_token() -> str:
+    """The confirmation token of a fresh public request (its link is the intake's own, not one of links.PURPOSES)."""
+    town = db.session.scalar(select(Municipality).where(Municipality.name == "Gelsenkirchen"))
+    values = {"name": "Tischlerei Kranz", "contact_name": "Karl Kranz", "email": "fuzz@example.org", "phone": "",
+              "postcode": "45879", "trade_id": db.session.scalar(select(Trade.id)), "employees": None,
+              "message": "Bitte um einen Check"}
+    with unit_of_work():
+        row = intake.submit(values, town)
+    return intake_links.make_url(row).rsplit("/", 1)[1]
 
 
 @pytest.fixture
