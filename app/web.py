@@ -10,7 +10,7 @@ from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
 from app.cases import diagram, registry, workflow
 from app.extensions import db
-from app.timeutil import is_overdue, utcnow
+from app.timeutil import due_status, is_overdue, utcnow
 
 bp = Blueprint("web", __name__)
 
@@ -56,6 +56,8 @@ def register_web(app: Flask) -> None:
         app.register_error_handler(code, _error("errors/error.html", code))
     app.add_template_filter(lambda value: format_datetime(value, "dd.MM.yyyy HH:mm") if value else "", "dt")
     app.add_template_filter(lambda value: format_date(value, "dd.MM.yyyy") if value else "", "d")
+    app.add_template_filter(lambda value: format_datetime(value, "HH:mm") if value else "", "hm")
+    app.add_template_filter(due_status, "due_status")  # templates/_due.html says "heute" / "überfällig seit …"
     # A count that stops at `cap` (to spare a full scan) shows as "1.000+" beyond it.
     app.add_template_filter(counting.shown, "capped")
     app.add_template_test(is_overdue, "overdue")
