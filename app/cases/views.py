@@ -69,7 +69,7 @@ def move(case_id: int):
         status = 409 if isinstance(refused, workflow.Conflict) else 422
         return _render_case(db.session.get(Case, case_id), NoteForm(), status, retry=form)
     flash(_("The case is now “%(state)s”.", state=workflow.state_label(case.state)), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="moves-heading"))
 
 
 @bp.post("/cases/<int:case_id>/notes")
@@ -82,7 +82,7 @@ def add_note(case_id: int):
         return _render_case(case, form, 422)
     services.add_note(case, current_user, form.text.data, form.channel.data)
     flash(_("Note saved."), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="timeline-heading"))
 
 
 
