@@ -26,10 +26,9 @@ def caseload():
     owner_id = current_user.id if owner == "me" else parse_int(owner)  # anything else: everyone's cases
     state = request.args.get("state") if request.args.get("state") in workflow.STATES else None
     search = request.args.get("q", "")
-    counts = queries.counts_by_state(owner_id)  # from the read model; also the pager's total
-    page = queries.caseload(owner_id, state, search, page_arg(), current_app.config["PAGE_SIZE"], counts=counts)
+    page = queries.caseload(owner_id, state, search, page_arg(), current_app.config["PAGE_SIZE"])
     scouts = db.session.scalars(select(User).where(User.role.in_(CASE_WORKERS), User.active).order_by(User.name))
-    return render_template("cases/caseload.html", page=page, counts=counts,
+    return render_template("cases/caseload.html", page=page, counts=page.counts, cap=queries.SEARCH_COUNT_CAP,
                            owner=owner, state=state, search=search, scouts=scouts)
 
 
