@@ -20,7 +20,8 @@ from app.vocabulary import one_of
 
 class Business(db.Model):
     __tablename__ = "businesses"
-    __table_args__ = (Index("ix_businesses_name_postcode", "name", "postcode"),)
+    __table_args__ = (Index("ix_businesses_name_postcode", "name", "postcode"),
+                      Index("ix_businesses_register_number", "register_number"))  # the duplicate check
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

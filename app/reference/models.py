@@ -16,10 +16,12 @@ class Municipality(db.Model):
 
 
 class Postcode(db.Model):
+    """A postcode of a municipality; a postcode that spans two municipalities has a row for each."""
+
     __tablename__ = "postcodes"
 
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), primary_key=True, index=True)
     municipality: Mapped[Municipality] = relationship(back_populates="postcodes")
 
 
