@@ -39,8 +39,11 @@ def healthz():
 @bp.get("/help")
 @access(*STAFF)
 def help_page():
-    """Explain the case lifecycle with the table generated from the state machine."""
-    return render_template("help.html", moves=workflow.MOVES, diagram=diagram.svg())
+    """Help for scouts: the day's tasks, what each state means, what happens automatically (from the rules)."""
+    from app.scheduling import rule_admin  # the composition root may read any package; cases may not
+
+    return render_template("help.html", moves=workflow.MOVES, diagram=diagram.svg(),
+                           rules=rule_admin.rules_by_state())
 
 
 def _error(template: str, code: int):

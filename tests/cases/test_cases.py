@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
 from app.reference.models import Municipality, Postcode, Trade
+from app.scheduling.rules import seed_default_rules
 from tests.factories import add_check, bring_to, make_case
 
 
@@ -220,6 +222,29 @@ def test_help_page_shows_the_generated_state_machine(client, login):
     login("scout")
     page = client.get("/help").get_data(as_text=True)
     assert "<svg" in page and "ein abgeschlossener Check" in page and "Teamleitung" in page
+
+
+def test_help_page_is_written_for_scouts_with_the_rules_that_run_automatically(client, login):
+    seed_default_rules()
+    db.session.commit()
+    login("scout")
+    page = client.get("/help").get_data(as_text=True)
+    assert "Hilfe für Prozessscouts" in page and "Ihr Tag" in page and "Was automatisch passiert" in page
+    assert "Zustandsmaschine" not in page and "erzeugt" not in page
+    assert "nach 15 Werktagen: Workshop oder Vermittlung anbieten" in page  # from the rules, not hard-wired
+    assert 'aria-current="page">Hilfe</a>' in page
+
+
+def test_the_diagram_draws_every_withdraw_move_and_fits_long_labels_in_their_boxes():
+    from app.cases import diagram
+
+    picture = diagram.svg()
+    withdraws = [m for m in workflow.MOVES if m.kind == "withdraw"]
+    assert picture.count('marker-end="url(#arrow-withdraw)"') == len(withdraws) == 5
+    assert picture.count('marker-end="url(#arrow-reopen)"') == 1
+    assert ">Kontakt</tspan>" in picture or ">Contacted</tspan>" in picture  # two words break into two lines
+    longest = max(len(part) for s in workflow.STATES for part in str(workflow.state_label(s)).split(" ", 1))
+    assert longest * diagram.FONT * 0.6 < diagram.BOX_W  # a generous average glyph width still fits
 
 
 def test_readme_shows_the_current_state_machine(app):
