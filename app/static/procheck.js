@@ -14,7 +14,10 @@
         else target.insertBefore(messages[i], target.firstChild);
       }
     }
-    messages[0].focus();
+    // After the page's own scroll to the #anchor, which would reset the focus to the document.
+    window.addEventListener("load", function () {
+      setTimeout(function () { messages[0].focus(); }, 0);
+    });
   }
 
   // A table wider than its box says that it scrolls sideways (and can be scrolled with the keyboard).
