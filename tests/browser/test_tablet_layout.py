@@ -76,3 +76,42 @@ def test_case_page_and_caseload_fit_a_tablet(new_page, live_server):
     expect(row).to_contain_text(f"überfällig seit {overdue_since}")
     assert_nothing_clipped(page)
     assert_accessible(page, "caseload at 768 px")
+
+
+def test_the_outbox_fits_a_laptop_and_a_mail_reads_as_sent(new_page, live_server):
+    """At 1366×800 the outbox's Aktionen column is not clipped; the mail page and the help page are axe-clean."""
+    from app.scheduling import outbox
+    from app.timeutil import utcnow
+
+    with live_server.app.app_context():
+        scout = db.session.scalar(select(User).where(User.email == "scout1@example.org"))
+        case = make_case(scout, "Drechslerei und Holzspielzeugmacherei Kirchhoff-Testmann GmbH & Co. KG")
+        with unit_of_work():
+            for i, status in enumerate(("failed", "pending", "sent", "cancelled")):
+                row = outbox.queue(recipient="kirchhoff.testmann.drechslerei@testmann.example.org",
+                                   audience="business", template_key="how_is_it_going", due_at=utcnow(),
+                                   unique_key=f"layout:{i}", case_id=case.id, context={"case_id": case.id})
+                row.status, row.attempts = status, 3
+                row.last_error = "550 5.1.1 <kirchhoff.testmann.drechslerei@testmann.example.org>: Recipient " \
+                                 "address rejected: User unknown in virtual mailbox table"
+                if status == "sent":
+                    row.subject, row.body_text = "Wie läuft es?", "Guten Tag,\nwie läuft es?\n"
+                    row.body_html = '<p style="font-family:sans-serif">Guten Tag, wie läuft es?</p>'
+                    sent = row
+        sent_id = sent.id
+    page = new_page(1366, 800)
+    log_in(page, live_server.url, "lead")
+    page.goto(f"{live_server.url}/outbox")
+    expect(page.get_by_role("button", name="Abbrechen: kirchhoff.testmann.drechslerei@testmann.example.org").first) \
+        .to_be_visible()
+    assert_nothing_clipped(page)
+    expect(page.locator(".scroll-hint")).to_have_count(0)
+    assert_accessible(page, "outbox at 1366 px")
+    page.goto(f"{live_server.url}/outbox/{sent_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wie läuft es?")
+    expect(page.frame_locator("iframe.mail-frame").get_by_text("Guten Tag, wie läuft es?")).to_be_visible()
+    assert_accessible(page, "a mail's page")
+    page.goto(f"{live_server.url}/help")
+    assert_accessible(page, "help page")
+    page.set_viewport_size(TABLET)
+    assert_nothing_clipped(page)
