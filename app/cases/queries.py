@@ -1,12 +1,13 @@
 """Read-side queries for the caseload and the case page: joins and aggregates, never a query per row."""
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from app.cases import readmodel
 from app.cases import search as search_index
 from app.cases.models import Case, CaseEvent
 from app.cases.vocab import State
+from app.counting import count_upto
 from app.extensions import db
 
 SEARCH_COUNT_CAP = 1000  # a search counts this far and then says "more than 1,000"
@@ -81,7 +82,7 @@ def search_counts(owner_id: int | None, found: search_index.Resolved) -> dict[st
     for state in State:
         counted = search_index.counted(db.session, found, _owned(owner_id).where(Case.state == state),
                                        SEARCH_COUNT_CAP + 1)
-        if hits := db.session.scalar(select(func.count()).select_from(counted.subquery())):
+        if hits := count_upto(counted, SEARCH_COUNT_CAP):
             counts[str(state)] = hits
     return counts
 
