@@ -6,6 +6,7 @@ shows it next to the confirmation. Outside a request (jobs, CLI) notices are dro
 """
 
 from flask import Flask, Response, flash, g, has_request_context
+from flask_login import current_user
 
 KEY = "procheck_notices"
 
@@ -17,7 +18,7 @@ def add(text: str) -> None:
 
 def _flash_after_commit(response: Response) -> Response:
     texts = g.pop(KEY, [])
-    if texts and response.status_code < 400:
+    if texts and response.status_code < 400 and current_user.is_authenticated:  # staff only, never a business
         flash(" ".join(texts), "info")
     return response
 
