@@ -146,3 +146,13 @@ def test_the_status_chips_count_the_search_and_the_page_says_how_many(app, users
     assert "1 Treffer." in page and "Tischlerei Treffer" in page and "Dachdeckerei" not in page
     page = client.get("/cases").get_data(as_text=True)
     assert ">Alle: 3</a>" in page and ">Kontakt aufgenommen: 2</a>" in page and "3 Fälle" in page
+
+
+def test_a_search_beyond_the_cap_names_no_per_state_numbers(app, users, form, client, login, monkeypatch):
+    for i in range(4):
+        _open(users, f"Dachdeckerei Treffer {i}")
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    page = queries.caseload(None, None, "Treffer", 1, 25)
+    assert (page.capped, page.counts_capped, page.total) == (True, True, 3)
+    assert queries.caseload(None, "contacted", "Treffer", 1, 25).capped
+    assert (queries.caseload(None, "withdrawn", "Treffer", 1, 25).total, page.counts) == (0, {"contacted": 3})
