@@ -42,6 +42,17 @@ def refusable() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def discarded() -> Iterator[None]:
+    """Run work whose changes must not stay (a preview rendered as the real thing would be, e.g. an email's signed
+    links): inside a savepoint that is rolled back afterwards, whatever happens."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
+
+
 def _end_request(response: Response) -> Response:
     if response.status_code < 400:
         db.session.commit()

@@ -1,7 +1,9 @@
 """Read-side queries for the caseload and the case page: joins and aggregates, never a query per row."""
 
+from collections import Counter
+
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from app.cases import readmodel
 from app.cases import search as search_index
@@ -86,8 +88,7 @@ def search_counts(owner_id: int | None, found: search_index.Resolved) -> dict[st
     if not ids:
         return {}
     # Two steps: inside a join PostgreSQL planned the capped read for all its matches (3x slower at 100k cases).
-    rows = db.session.execute(select(Case.state, func.count()).where(Case.id.in_(ids)).group_by(Case.state))
-    return {state: count for state, count in rows}
+    return dict(Counter(db.session.scalars(select(Case.state).where(Case.id.in_(ids)))))
 
 
 def timeline(case_id: int, page: int, per_page: int = 50):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, update
 
+from app import transactions
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import add_event
@@ -99,12 +100,9 @@ def content(row: OutboxMessage) -> MailContent:
     is rolled back, so that no link nonce is stored and the mail is rendered afresh when it goes out."""
     if row.body_html:
         return MailContent(row.subject, row.body_text, row.body_html, preview=False)
-    savepoint = db.session.begin_nested()
-    try:
+    with transactions.discarded():
         mails.render(row)
         return MailContent(row.subject, row.body_text, row.body_html, preview=True)
-    finally:
-        savepoint.rollback()
 
 
 def _note(row: OutboxMessage, kind: str, actor: User, text: str) -> None:
