@@ -53,6 +53,7 @@ def test_a_move_confirms_next_to_its_section_and_says_which_emails_went_out(new_
     expect(emails).to_contain_text("E-Mail an info@brinkmann.example.org geht in der nächsten Minute hinaus: "
                                    "Check-Ergebnis mit Empfehlungen.")
     expect(emails).to_contain_text("E-Mail an info@brinkmann.example.org geplant für den")
+    expect(steps.get_by_role("status").first).to_be_focused()  # after the page's own scroll to #moves-heading
     assert page.evaluate(FOCUSED_MESSAGE).startswith("Der Fall steht jetzt auf")
     assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0  # on screen, not at the top
     assert_nothing_clipped(page)
@@ -71,6 +72,7 @@ def test_a_move_confirms_next_to_its_section_and_says_which_emails_went_out(new_
     page.get_by_role("button", name="Notiz speichern").click()
     timeline = page.locator("section", has=page.get_by_role("heading", name="Verlauf"))
     expect(timeline.get_by_role("status")).to_have_text("Notiz gespeichert.")
+    expect(timeline.get_by_role("status")).to_be_focused()
     assert page.evaluate(FOCUSED_MESSAGE) == "Notiz gespeichert."
 
 
