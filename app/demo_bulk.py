@@ -512,11 +512,11 @@ class _Seeder:
                     unique = f"rule:{rule.id}:case:{case_id}"
                 subject = body = page = error = ""
                 attempts, first_attempt = 0, None
-                refused = audience == "business" and not business["email_consent"]
-                if refused:
-                    status, error = "cancelled", self.texts["no_consent"]
-                    self.event(case_id, "email_cancelled", None, entered, error, template=rule.template_key)
-                elif due <= (left or now):
+                if audience == "business" and not business["email_consent"]:  # not planned at all, as the rules do
+                    self.event(case_id, "email_cancelled", None, entered, self.texts["no_consent"],
+                               template=rule.template_key)
+                    continue
+                if due <= (left or now):
                     status = "failed" if rng.random() < FAILED_SHARE else "sent"
                     first_attempt = due + timedelta(seconds=rng.randint(20, 90))
                     context["reply_to"] = scout.email

@@ -23,6 +23,12 @@ def is_overdue(due: datetime, now: datetime | None = None) -> bool:
     return due.astimezone(BERLIN).date() < today_berlin(now)
 
 
+def due_status(due: datetime, now: datetime | None = None) -> str:
+    """"overdue" (an earlier day, Berlin), "today" or "later": the one meaning of overdue the pages show."""
+    day, today = due.astimezone(BERLIN).date(), today_berlin(now)
+    return "overdue" if day < today else "today" if day == today else "later"
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL."""
 

@@ -10,7 +10,7 @@ from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
 from app.cases import diagram, registry, workflow
 from app.extensions import db
-from app.timeutil import is_overdue, utcnow
+from app.timeutil import due_status, is_overdue, utcnow
 
 bp = Blueprint("web", __name__)
 
@@ -39,8 +39,11 @@ def healthz():
 @bp.get("/help")
 @access(*STAFF)
 def help_page():
-    """Explain the case lifecycle with the table generated from the state machine."""
-    return render_template("help.html", moves=workflow.MOVES, diagram=diagram.svg())
+    """Help for scouts: the day's tasks, what each state means, what happens automatically (from the rules)."""
+    from app.scheduling import rule_admin  # the composition root may read any package; cases may not
+
+    return render_template("help.html", moves=workflow.MOVES, diagram=diagram.svg(),
+                           rules=rule_admin.rules_by_state())
 
 
 def _error(template: str, code: int):
@@ -56,6 +59,8 @@ def register_web(app: Flask) -> None:
         app.register_error_handler(code, _error("errors/error.html", code))
     app.add_template_filter(lambda value: format_datetime(value, "dd.MM.yyyy HH:mm") if value else "", "dt")
     app.add_template_filter(lambda value: format_date(value, "dd.MM.yyyy") if value else "", "d")
+    app.add_template_filter(lambda value: format_datetime(value, "HH:mm") if value else "", "hm")
+    app.add_template_filter(due_status, "due_status")  # templates/_due.html says "heute" / "überfällig seit …"
     # A count that stops at `cap` (to spare a full scan) shows as "1.000+" beyond it.
     app.add_template_filter(counting.shown, "capped")
     app.add_template_test(is_overdue, "overdue")

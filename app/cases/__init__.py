@@ -8,10 +8,11 @@ from app.cases.vocab import EventKind
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import activity, measures, measures_views, readmodel, views
+    from app.cases import activity, measures, measures_views, notices, readmodel, views
 
     activity.listen()  # last_activity_at and awaiting_business_since follow every timeline entry
     cases = registry.init_app(app)
+    notices.init_app(app)  # what a request did automatically (the emails a move planned) in its confirmation
     # The pipeline's read model moves its counts in the same transaction as the case.
     cases.case_opened.append(readmodel.on_case_opened)
     cases.cases_opened_in_bulk.append(readmodel.on_cases_opened_in_bulk)

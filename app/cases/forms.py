@@ -1,5 +1,6 @@
 """Forms for businesses, notes, moves and the next due date."""
 
+import json
 import re
 
 from flask import current_app
@@ -25,6 +26,15 @@ from app.reference.models import Municipality, Postcode, Trade
 
 CHANNEL_LABELS = {Channel.CALL: _l("Phone call"), Channel.VISIT: _l("Visit"), Channel.EMAIL: _l("Email"),
                   Channel.OTHER: _l("Other")}
+
+
+def municipalities_by_postcode() -> dict[str, list[int]]:
+    """Each postcode of the region with its municipalities (one, or several where it spans more than one)."""
+    found: dict[str, list[int]] = {}
+    for code, municipality_id in db.session.execute(select(Postcode.code, Postcode.municipality_id)
+                                                    .order_by(Postcode.code, Postcode.municipality_id)):
+        found.setdefault(code, []).append(municipality_id)
+    return found
 
 
 class BusinessForm(FlaskForm):
@@ -59,6 +69,17 @@ class BusinessForm(FlaskForm):
             (t.id, t.name) for t in db.session.scalars(select(Trade).order_by(Trade.name))]
         self.municipality_id.choices = [(0, _l("– please choose –"))] + [
             (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+        # procheck.js chooses the municipality as the postcode is typed (the server does too, see validate).
+        self.municipality_id.render_kw = {"data-postcodes": json.dumps(municipalities_by_postcode())}
+
+    def validate(self, extra_validators=None) -> bool:
+        """A postcode that belongs to one municipality fills in a municipality left unchosen."""
+        code = (self.postcode.data or "").strip()
+        if not self.municipality_id.data and re.fullmatch(r"\d{5}", code):
+            ids = municipalities_by_postcode().get(code, [])
+            if len(ids) == 1:
+                self.municipality_id.data = ids[0]
+        return super().validate(extra_validators)
 
     def validate_register_number(self, field) -> None:
         pattern = current_app.config["REGISTER_NUMBER_PATTERN"]

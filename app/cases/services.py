@@ -36,6 +36,24 @@ def similar_businesses(name: str, postcode: str, exclude_id: int | None = None) 
     return list(db.session.scalars(query.limit(5)))
 
 
+def register_twin(number: str | None, exclude_id: int | None = None) -> Business | None:
+    """The business that has this Handwerksrolle number already: the number identifies a business in the chamber's
+    register, so a second business with it is a duplicate (ix_businesses_register_number)."""
+    if not number or not number.strip():
+        return None
+    query = select(Business).where(Business.register_number == number.strip())
+    if exclude_id:
+        query = query.where(Business.id != exclude_id)
+    return db.session.scalars(query.order_by(Business.id).limit(1)).first()
+
+
+def latest_case_ids(businesses: list[Business]) -> dict[int, int]:
+    """Each business's latest case, to link a business by its case page (one query)."""
+    rows = db.session.execute(select(Case.business_id, func.max(Case.id))
+                              .where(Case.business_id.in_([b.id for b in businesses])).group_by(Case.business_id))
+    return dict(rows.all())
+
+
 def fill_business(business: Business, values: dict[str, Any], actor: User | None = None,
                   source: consents.Source = consents.Source.FORM) -> list[str]:
     """Copy a form's values into the business (trimmed); the names that changed.

@@ -26,10 +26,9 @@ def caseload():
     owner_id = current_user.id if owner == "me" else parse_int(owner)  # anything else: everyone's cases
     state = request.args.get("state") if request.args.get("state") in workflow.STATES else None
     search = request.args.get("q", "")
-    counts = queries.counts_by_state(owner_id)  # from the read model; also the pager's total
-    page = queries.caseload(owner_id, state, search, page_arg(), current_app.config["PAGE_SIZE"], counts=counts)
+    page = queries.caseload(owner_id, state, search, page_arg(), current_app.config["PAGE_SIZE"])
     scouts = db.session.scalars(select(User).where(User.role.in_(CASE_WORKERS), User.active).order_by(User.name))
-    return render_template("cases/caseload.html", page=page, counts=counts,
+    return render_template("cases/caseload.html", page=page, counts=page.counts, cap=queries.SEARCH_COUNT_CAP,
                            owner=owner, state=state, search=search, scouts=scouts)
 
 
@@ -70,7 +69,7 @@ def move(case_id: int):
         status = 409 if isinstance(refused, workflow.Conflict) else 422
         return _render_case(db.session.get(Case, case_id), NoteForm(), status, retry=form)
     flash(_("The case is now “%(state)s”.", state=workflow.state_label(case.state)), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="moves-heading"))
 
 
 @bp.post("/cases/<int:case_id>/notes")
@@ -83,7 +82,7 @@ def add_note(case_id: int):
         return _render_case(case, form, 422)
     services.add_note(case, current_user, form.text.data, form.channel.data)
     flash(_("Note saved."), "success")
-    return redirect(url_for("cases.show", case_id=case_id))
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="timeline-heading"))
 
 
 
@@ -107,10 +106,11 @@ def new_business():
     """Create a business and open its case; warns about a likely duplicate first."""
     form = BusinessForm()
     _owner_choices(form)
-    duplicates = []
+    duplicates, twin = [], None
     if form.validate_on_submit():
-        duplicates = services.similar_businesses(form.name.data, form.postcode.data)
-        if not duplicates or form.confirm_duplicate.data:
+        twin = _refuse_register_twin(form)
+        duplicates = [] if twin else services.similar_businesses(form.name.data, form.postcode.data)
+        if not twin and (not duplicates or form.confirm_duplicate.data):
             business = Business()
             services.fill_business(business, _values(form), current_user)
             owner = services.case_owner(current_user, form.owner_id.data)
@@ -119,8 +119,22 @@ def new_business():
             return redirect(url_for("cases.show", case_id=case.id))
     elif request.method == "GET" and current_user.role == Role.SCOUT:
         form.owner_id.data = current_user.id
-    return render_template("cases/business_form.html", form=form, duplicates=duplicates,
-                           business=None), _status(form)
+    return _form_page(form, None, duplicates, twin)
+
+
+def _refuse_register_twin(form: BusinessForm, business: Business | None = None) -> Business | None:
+    """A Handwerksrolle number that another business has already: the field's error, and that business."""
+    twin = services.register_twin(form.register_number.data, business.id if business else None)
+    if twin:
+        form.register_number.errors.append(_("Another business has this Handwerksrolle number already."))
+    return twin
+
+
+def _form_page(form: BusinessForm, business: Business | None, duplicates: list[Business], twin: Business | None):
+    """The business form again: with the likely duplicates and the register number's twin, each linked."""
+    case_ids = services.latest_case_ids(duplicates + ([twin] if twin else []))
+    return render_template("cases/business_form.html", form=form, duplicates=duplicates, twin=twin,
+                           case_ids=case_ids, business=business), _status(form)
 
 
 @bp.route("/businesses/<int:business_id>/edit", methods=["GET", "POST"])
@@ -130,8 +144,9 @@ def edit_business(business_id: int):
     business = db.get_or_404(Business, business_id)
     form = BusinessForm(obj=business)
     del form.owner_id, form.confirm_duplicate
-    if form.validate_on_submit():
+    twin = None
+    if form.validate_on_submit() and not (twin := _refuse_register_twin(form, business)):
         case = services.update_business(business, _values(form), current_user)
         flash(_("Business data saved."), "success")
         return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
-    return render_template("cases/business_form.html", form=form, duplicates=[], business=business), _status(form)
+    return _form_page(form, business, [], twin)

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
         EventKind.REMINDER_DONE: _l("Reminder done"),
         EventKind.REMINDER_SNOOZED: _l("Reminder postponed"),
         EventKind.FOLLOW_UPS_CANCELLED: _l("Follow-ups cancelled"),
-        EventKind.EMAIL_CANCELLED: _l("Email cancelled"),
+        EventKind.EMAIL_CANCELLED: _l("Email not sent"),
         EventKind.EMAIL_FAILED: _l("Email could not be delivered"),
         EventKind.EMAIL_RETRIED: _l("Email sent again"),
         EventKind.BUSINESS_ANSWERED: _l("Business answered"),

@@ -33,7 +33,7 @@ def _msgid() -> str:
 
 def queue(*, recipient: str, audience: str, template_key: str, due_at: datetime, unique_key: str,
           case_id: int | None = None, rule_id: int | None = None, source_state: str | None = None,
-          context: dict | None = None, cancelled_because: str | None = None) -> OutboxMessage | None:
+          context: dict | None = None) -> OutboxMessage | None:
     """Add a mail to the outbox unless its key exists; a cancelled, never-sent one is scheduled again.
 
     Returns the row, or None when the mail was already scheduled or sent.
@@ -49,8 +49,7 @@ def queue(*, recipient: str, audience: str, template_key: str, due_at: datetime,
     row.recipient, row.audience, row.due_at = recipient, audience, due_at
     row.case_id, row.rule_id, row.source_state = case_id, rule_id, source_state
     row.context = dict(context or {})
-    row.status = "cancelled" if cancelled_because else "pending"
-    row.last_error = cancelled_because or ""
+    row.status, row.last_error = "pending", ""
     return row
 
 

@@ -3,15 +3,19 @@
 Both are guarded UPDATEs, so they never overwrite a row the dispatcher has claimed meanwhile.
 """
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, update
 
+from app import transactions
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import add_event
 from app.errors import DomainError
 from app.extensions import db
+from app.scheduling import mails
 from app.scheduling.consent import refusal
 from app.scheduling.mail_templates import TEMPLATES
 from app.scheduling.models import OutboxMessage
@@ -81,6 +85,24 @@ def cancel(row: OutboxMessage, actor: User) -> None:
         raise OutboxRefused(_l("Only a waiting or failed email can be cancelled."))
     _note(row, "email_cancelled", actor, f"{template_label(row.template_key)}: {reason}")
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class MailContent:
+    subject: str
+    text: str
+    html: str
+    preview: bool  # rendered now for a mail still waiting: its links are not signed for real
+
+
+def content(row: OutboxMessage) -> MailContent:
+    """What the recipient reads: the mail as sent, or (not rendered yet) a preview rendered in a savepoint that
+    is rolled back, so that no link nonce is stored and the mail is rendered afresh when it goes out."""
+    if row.body_html:
+        return MailContent(row.subject, row.body_text, row.body_html, preview=False)
+    with transactions.discarded():
+        mails.render(row)
+        return MailContent(row.subject, row.body_text, row.body_html, preview=True)
 
 
 def _note(row: OutboxMessage, kind: str, actor: User, text: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from app.cases.models import Business, Case
 from app.counting import count_upto
 from app.extensions import db
-from app.scheduling.models import FollowUpRule, OutboxMessage, OutboxStatus, Reminder
+from app.scheduling.models import ATTENTION, FollowUpRule, OutboxMessage, OutboxStatus, Reminder
 from app.scheduling.reminders import end_of_day
 from app.timeutil import BERLIN, today_berlin
 
@@ -101,17 +101,36 @@ def failed_mails_for_case(case_id: int) -> list[OutboxMessage]:
         .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()).limit(FAILED_SHOWN)))
 
 
-def outbox_page(status: str | None, page: int, per_page: int, counts: dict[str, int] | None = None) -> RowPagination:
-    """Outbox rows, newest due first (ix_outbox_due_id, ix_outbox_status_due_id), with the business of the
-    case (mails to staff have none). The pager's total is taken from the per-status counts."""
+OPEN = "open"  # the outbox page's default view: failed, waiting and being sent
+ALL = "all"
+OPEN_STATUSES = (OutboxStatus.FAILED, OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+def outbox_page(view: str, page: int, per_page: int, counts: dict[str, int] | None = None) -> RowPagination:
+    """Outbox rows with the business of the case (mails to staff have none); the pager's total is taken from the
+    per-status counts.
+
+    `view` OPEN (the default): failed first, then waiting and being sent, the most overdue first
+    (ix_outbox_attention). ALL: newest due first (ix_outbox_due_id). A status: waiting and being sent soonest
+    due first, the others newest due first (ix_outbox_status_due_id)."""
     query = (select(OutboxMessage, Business.name.label("business_name"), Business.email_consent,
                     Business.unsubscribed_at)
-             .outerjoin(Case, Case.id == OutboxMessage.case_id).outerjoin(Business, Business.id == Case.business_id)
-             .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc()))
-    if status:
-        query = query.where(OutboxMessage.status == status)
+             .outerjoin(Case, Case.id == OutboxMessage.case_id).outerjoin(Business, Business.id == Case.business_id))
     counts = outbox_counts() if counts is None else counts
-    return paginate_rows(query, page, per_page, total=counts.get(status, 0) if status else sum(counts.values()))
+    if view == OPEN:
+        query = query.where(ATTENTION < 2).order_by(ATTENTION, OutboxMessage.due_at, OutboxMessage.id)
+        total = sum(counts.get(status, 0) for status in OPEN_STATUSES)
+    elif view == ALL:
+        query = query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+        total = sum(counts.values())
+    else:
+        query = query.where(OutboxMessage.status == view)
+        if view in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            query = query.order_by(OutboxMessage.due_at, OutboxMessage.id)
+        else:
+            query = query.order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+        total = counts.get(view, 0)
+    return paginate_rows(query, page, per_page, total=total)
 
 
 def outbox_counts() -> dict[str, int]:

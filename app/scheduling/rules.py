@@ -4,10 +4,11 @@ leaving a state cancels what it scheduled and has not happened yet."""
 from datetime import datetime
 from types import SimpleNamespace
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, String, cast, func, insert, literal, select, update
 
-from app.cases import workflow
+from app.cases import notices, workflow
 from app.cases.models import Case, CaseEvent
 from app.cases.services import add_event
 from app.cases.vocab import EventKind
@@ -15,7 +16,8 @@ from app.extensions import db
 from app.scheduling import mails, outbox, reminders
 from app.scheduling.calendar import add_business_days
 from app.scheduling.consent import refusal
-from app.scheduling.models import FollowUpRule, Reminder, ReminderState
+from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder, ReminderState
+from app.scheduling.outbox_admin import template_label
 from app.timeutil import UTCDateTime, utcnow
 
 # DESIGN.md §5, seeded once; the team lead edits them on /rules.
@@ -102,16 +104,33 @@ def schedule(rule: FollowUpRule, case: Case, entry: CaseEvent) -> None:
                          until_answer=rule.until_answer,
                          unique_key=f"rule:{rule.id}:case:{case.id}:at:{entry.created_at.isoformat()}")
     elif rule.action == "email_business":
+        # Without consent (or after an unsubscribe) the email is not planned at all: the timeline says why.
+        if problem := refusal(case.business):
+            text = str(_l("No email planned: %(template)s. %(reason)s", template=template_label(rule.template_key),
+                          reason=problem))
+            add_event(case, EventKind.EMAIL_CANCELLED, None, text, template=rule.template_key)
+            notices.add(text)
+            return
         # One email per rule and case, ever: reopening a case does not resend what was sent.
-        problem = refusal(case.business)
-        row = outbox.queue(recipient=case.business.email or "-", audience="business", template_key=rule.template_key,
+        row = outbox.queue(recipient=case.business.email, audience="business", template_key=rule.template_key,
                            due_at=due, unique_key=f"rule:{rule.id}:case:{case.id}", case_id=case.id,
-                           rule_id=rule.id, source_state=rule.state, context={"case_id": case.id},
-                           cancelled_because=problem)
-        if row is not None and problem:
-            add_event(case, EventKind.EMAIL_CANCELLED, None, problem, template=rule.template_key)
+                           rule_id=rule.id, source_state=rule.state, context={"case_id": case.id})
+        _announce(row)
     elif rule.action == "email_partner":
         for recipient in mails.registry().recipients["partner"](case):
-            outbox.queue(recipient=recipient.email, audience="partner", template_key=rule.template_key,
-                         due_at=due, unique_key=f"rule:{rule.id}:{recipient.unique}", case_id=case.id,
-                         rule_id=rule.id, source_state=rule.state, context=recipient.context)
+            _announce(outbox.queue(recipient=recipient.email, audience="partner", template_key=rule.template_key,
+                                   due_at=due, unique_key=f"rule:{rule.id}:{recipient.unique}", case_id=case.id,
+                                   rule_id=rule.id, source_state=rule.state, context=recipient.context))
+
+
+def _announce(row: OutboxMessage | None) -> None:
+    """Say in the confirmation which email the move planned: going out now, or on which day."""
+    if row is None:  # scheduled or sent before
+        return
+    template = template_label(row.template_key)
+    if row.due_at <= utcnow():
+        notices.add(str(_l("Email to %(recipient)s goes out within a minute: %(template)s.",
+                           template=template, recipient=row.recipient)))
+    else:
+        notices.add(str(_l("Email to %(recipient)s planned for %(day)s: %(template)s.", template=template,
+                           recipient=row.recipient, day=format_date(row.due_at, "dd.MM.yyyy"))))

@@ -1,7 +1,7 @@
 """Staff pages for follow-ups: today's reminders, reminders on a case, the rules, the outbox."""
 
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +18,9 @@ from app.timeutil import BERLIN, today_berlin
 
 bp = Blueprint("scheduling", __name__)
 LEAD = "lead"
+# A mail's HTML shown in a frame of its outbox page: its inline styles, images from here, no script, no form.
+MAIL_FRAME_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; "
+                  "sandbox allow-popups allow-popups-to-escape-sandbox")
 RULE_EDITORS = ("lead", "admin")
 
 
@@ -47,7 +50,7 @@ def _back(case_id: int):
     """Back to /today when the action started there (?back=today), else to the case."""
     if request.args.get("back") == "today":
         return redirect(url_for("scheduling.today", page=int_arg("page", maximum=MAX_PAGE)))
-    return redirect(url_for("cases.show", case_id=case_id))
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="reminders-heading"))
 
 
 # --- reminders ---------------------------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ def new_reminder(case_id: int):
     if request.method == "POST" and form.validate():
         reminders.add(case, current_user, _input(form))
         flash(_("The reminder is saved."), "success")
-        return redirect(url_for("cases.show", case_id=case.id))
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="reminders-heading"))
     status = 422 if request.method == "POST" else 200
     return render_template("scheduling/reminder_form.html", form=form, case=case, reminder=None), status
 
@@ -203,12 +206,36 @@ def set_rule_active(rule_id: int):
 @bp.get("/outbox")
 @access(LEAD)
 def outbox():
-    """Every email in the outbox, newest due first, filterable by status."""
-    status = request.args.get("status") if request.args.get("status") in outbox_admin.STATUS_LABELS else None
-    page = queries.outbox_page(status, page_arg(), _page_size())
-    return render_template("scheduling/outbox.html", page=page, status=status, counts=queries.outbox_counts(),
-                           cap=queries.OUTBOX_COUNT_CAP, labels=outbox_admin.STATUS_LABELS,
-                           can_retry=outbox_admin.can_retry, can_cancel=outbox_admin.can_cancel)
+    """The outbox: by default failed and waiting emails, the most urgent first; all or one status on request."""
+    wanted = request.args.get("status")
+    view = wanted if wanted in outbox_admin.STATUS_LABELS or wanted == queries.ALL else queries.OPEN
+    counts = queries.outbox_counts()
+    page = queries.outbox_page(view, page_arg(), _page_size(), counts)
+    return render_template("scheduling/outbox.html", page=page, view=view, counts=counts,
+                           open_count=sum(counts.get(status, 0) for status in queries.OPEN_STATUSES),
+                           cap=queries.OUTBOX_COUNT_CAP,
+                           labels=outbox_admin.STATUS_LABELS, can_retry=outbox_admin.can_retry,
+                           can_cancel=outbox_admin.can_cancel)
+
+
+@bp.get("/outbox/<int:outbox_id>")
+@access(LEAD)
+def show_mail(outbox_id: int):
+    """One email as the recipient reads it: subject, text and the HTML version (a preview while still waiting)."""
+    row = db.get_or_404(OutboxMessage, outbox_id)
+    return render_template("scheduling/mail.html", mail=row, content=outbox_admin.content(row),
+                           labels=outbox_admin.STATUS_LABELS)
+
+
+@bp.get("/outbox/<int:outbox_id>/html")
+@access(LEAD)
+def mail_html(outbox_id: int):
+    """The email's HTML version alone, for the frame on its page: the mail's own inline styles, no script."""
+    content = outbox_admin.content(db.get_or_404(OutboxMessage, outbox_id))
+    response = Response(content.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_FRAME_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 def _outbox_action(outbox_id: int, action, done: str):

@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
-from app.reference.models import Municipality, Trade
+from app.reference.models import Municipality, Postcode, Trade
+from app.scheduling.rules import seed_default_rules
 from tests.factories import add_check, bring_to, make_case
 
 
@@ -157,11 +159,53 @@ def test_bad_business_input_gets_a_german_message_and_nothing_is_saved(client, l
 def test_duplicate_business_is_warned_about_and_saved_only_when_confirmed(client, login):
     login("scout")
     client.post("/businesses/new", data=_business_data())
-    warned = client.post("/businesses/new", data=_business_data(name=" elektro kowalski gmbh "))
-    assert "Ein Betrieb mit diesem Namen und dieser Postleitzahl ist bereits erfasst" in warned.get_data(as_text=True)
+    warned = client.post("/businesses/new", data=_business_data(name=" elektro kowalski gmbh ", register_number=""))
+    page = warned.get_data(as_text=True)
+    assert "Ein Betrieb mit diesem Namen und dieser Postleitzahl ist bereits erfasst" in page
+    first = db.session.scalar(select(Case.id))
+    assert f'<a href="/cases/{first}">Elektro Kowalski GmbH</a>, 46236 Bottrop' in page  # the existing one, linked
     assert _count(Business) == 1
-    client.post("/businesses/new", data=_business_data(name="Elektro Kowalski GmbH", confirm_duplicate="y"))
+    client.post("/businesses/new", data=_business_data(name="Elektro Kowalski GmbH", register_number="",
+                                                       confirm_duplicate="y"))
     assert _count(Business) == 2
+
+
+def test_a_register_number_that_exists_is_refused_with_a_link_to_its_business(client, login, users):
+    login("scout")
+    client.post("/businesses/new", data=_business_data())
+    first = db.session.scalar(select(Case.id))
+    refused = client.post("/businesses/new", data=_business_data(name="Kowalski Elektro", postcode="46236",
+                                                                 register_number=" 123456 ", confirm_duplicate="y"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Diese Handwerksrollennummer hat bereits ein anderer Betrieb." in page
+    assert f'<a href="/cases/{first}">Elektro Kowalski GmbH</a>, 46236 Bottrop' in page
+    assert _count(Business) == 1 and _count(Case) == 1
+    other = make_case(users["scout"], "Tischlerei Brinkmann")
+    edited = client.post(f"/businesses/{other.business_id}/edit", data=_business_data(name="Tischlerei Brinkmann"))
+    assert edited.status_code == 422 and "Diese Handwerksrollennummer hat bereits" in edited.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Business, other.business_id).register_number is None
+    # Its own number is no duplicate of itself.
+    first_business = db.session.scalar(select(Business.id).where(Business.name == "Elektro Kowalski GmbH"))
+    assert client.post(f"/businesses/{first_business}/edit", data=_business_data(phone="02041 99")).status_code == 302
+
+
+def test_the_municipality_follows_the_postcode_unless_the_postcode_spans_two(client, login):
+    login("scout")
+    form = client.get("/businesses/new").get_data(as_text=True)
+    assert 'data-postcodes="{' in form and "&#34;46236&#34;: [" in form  # for procheck.js
+    bottrop = db.session.scalar(select(Municipality).where(Municipality.name == "Bottrop"))
+    assert client.post("/businesses/new", data=_business_data(municipality_id="0")).status_code == 302
+    assert db.session.scalar(select(Business.municipality_id)) == bottrop.id
+    gladbeck = db.session.scalar(select(Municipality).where(Municipality.name == "Gladbeck"))
+    db.session.add(Postcode(code="46236", municipality_id=gladbeck.id))  # the postcode spans two towns now
+    db.session.commit()
+    unsure = client.post("/businesses/new", data=_business_data(name="Zweiter Betrieb", register_number="",
+                                                                municipality_id="0"))
+    assert unsure.status_code == 422 and "Bitte wählen Sie die Kommune." in unsure.get_data(as_text=True)
+    chosen = _business_data(name="Zweiter Betrieb", register_number="", municipality_id=gladbeck.id)
+    assert client.post("/businesses/new", data=chosen).status_code == 302
 
 
 def test_editing_a_business_is_noted_on_the_timeline(client, login, users):
@@ -178,6 +222,29 @@ def test_help_page_shows_the_generated_state_machine(client, login):
     login("scout")
     page = client.get("/help").get_data(as_text=True)
     assert "<svg" in page and "ein abgeschlossener Check" in page and "Teamleitung" in page
+
+
+def test_help_page_is_written_for_scouts_with_the_rules_that_run_automatically(client, login):
+    seed_default_rules()
+    db.session.commit()
+    login("scout")
+    page = client.get("/help").get_data(as_text=True)
+    assert "Hilfe für Prozessscouts" in page and "Ihr Tag" in page and "Was automatisch passiert" in page
+    assert "Zustandsmaschine" not in page and "erzeugt" not in page
+    assert "nach 15 Werktagen: Workshop oder Vermittlung anbieten" in page  # from the rules, not hard-wired
+    assert 'aria-current="page">Hilfe</a>' in page
+
+
+def test_the_diagram_draws_every_withdraw_move_and_fits_long_labels_in_their_boxes():
+    from app.cases import diagram
+
+    picture = diagram.svg()
+    withdraws = [m for m in workflow.MOVES if m.kind == "withdraw"]
+    assert picture.count('marker-end="url(#arrow-withdraw)"') == len(withdraws) == 5
+    assert picture.count('marker-end="url(#arrow-reopen)"') == 1
+    assert ">Kontakt</tspan>" in picture or ">Contacted</tspan>" in picture  # two words break into two lines
+    longest = max(len(part) for s in workflow.STATES for part in str(workflow.state_label(s)).split(" ", 1))
+    assert longest * diagram.FONT * 0.6 < diagram.BOX_W  # a generous average glyph width still fits
 
 
 def test_readme_shows_the_current_state_machine(app):

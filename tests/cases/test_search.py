@@ -6,8 +6,8 @@
 import pytest
 from sqlalchemy import delete, select, text
 
-from app.cases import queries, search
-from app.cases.models import Business
+from app.cases import queries, search, workflow
+from app.cases.models import Business, Case
 from app.cases.services import open_business_case
 from app.extensions import db
 from app.reference.models import Municipality, Trade
@@ -130,3 +130,29 @@ def test_the_count_is_capped(app, users, form, monkeypatch):
     page = queries.caseload(users["scout"].id, None, "Treffer", 1, 25)
     assert (page.capped, page.total, len(page.items)) == (False, 4, 4)
     assert queries.caseload(users["scout2"].id, None, "Treffer", 1, 25).total == 0
+
+
+def test_the_status_chips_count_the_search_and_the_page_says_how_many(app, users, form, client, login):
+    for name in ("Dachdeckerei Treffer", "Tischlerei Treffer", "Bäckerei Anders"):
+        _open(users, name)
+    with unit_of_work():
+        case = db.session.scalar(select(Case).join(Case.business).where(Business.name == "Tischlerei Treffer"))
+        workflow.move(case, "withdrawn", users["scout"], reason="Kein Interesse")
+    login("scout")
+    page = client.get("/cases?q=Treffer").get_data(as_text=True)
+    assert ">Alle: 2</a>" in page and ">Kontakt aufgenommen: 1</a>" in page and ">Zurückgezogen: 1</a>" in page
+    assert "2 Treffer." in page
+    page = client.get("/cases?q=Treffer&state=withdrawn").get_data(as_text=True)
+    assert "1 Treffer." in page and "Tischlerei Treffer" in page and "Dachdeckerei" not in page
+    page = client.get("/cases").get_data(as_text=True)
+    assert ">Alle: 3</a>" in page and ">Kontakt aufgenommen: 2</a>" in page and "3 Fälle" in page
+
+
+def test_a_search_beyond_the_cap_names_no_per_state_numbers(app, users, form, client, login, monkeypatch):
+    for i in range(4):
+        _open(users, f"Dachdeckerei Treffer {i}")
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    page = queries.caseload(None, None, "Treffer", 1, 25)
+    assert (page.capped, page.counts_capped, page.total) == (True, True, 3)
+    assert queries.caseload(None, "contacted", "Treffer", 1, 25).capped
+    assert (queries.caseload(None, "withdrawn", "Treffer", 1, 25).total, page.counts) == (0, {"contacted": 3})

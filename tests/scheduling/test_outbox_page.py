@@ -2,13 +2,13 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cases.models import CaseEvent
 from app.extensions import db
 from app.scheduling import outbox, queries
 from app.scheduling.dispatch import dispatch_once
-from app.scheduling.models import OutboxMessage
+from app.scheduling.models import LinkNonce, OutboxMessage
 from app.timeutil import utcnow
 from tests.factories import make_case
 
@@ -33,20 +33,49 @@ def _consenting_case(users, name="Tischlerei Brinkmann"):
     return case
 
 
-def test_the_lead_sees_the_outbox_newest_due_first_with_german_labels(client, login, users):
+def test_the_lead_sees_failed_and_due_mails_first_and_all_newest_due_first(client, login, users):
     case = _consenting_case(users)
     _mail(case, "sent", -timedelta(days=3), key="a")
     _mail(case, "failed", -timedelta(days=1), key="b", error="550 Mailbox unknown", template="workshop_thanks")
-    _mail(case, "pending", timedelta(days=2), key="c", template="recheck_invitation")
+    _mail(case, "pending", timedelta(days=400), key="c", template="recheck_invitation")
+    _mail(case, "pending", -timedelta(hours=2), key="d", template="how_is_it_going")
+    _mail(case, "cancelled", -timedelta(days=2), key="e", template="referral_info",
+          error="Der Fall hat „Vermittelt“ verlassen.")
     login("lead")
     page = client.get("/outbox").get_data(as_text=True)
-    assert "Postausgang" in page and "Alle: 3" in page and "Fehlgeschlagen: 1" in page
-    assert page.index("Einladung zum Folge-Check") < page.index("Dank, Unterlagen und nächste Schritte") < page.index(
-        "Check-Ergebnis mit Empfehlungen")
-    assert "550 Mailbox unknown" in page and "Gesendet" in page and "Wartend" in page
+    assert "Postausgang" in page and "Offen: 3" in page and "Alle: 5" in page and "Fehlgeschlagen: 1" in page
+    assert page.index("Dank, Unterlagen und nächste Schritte") < page.index("„Wie läuft es?“") < page.index(
+        "Einladung zum Folge-Check")  # failed, then the overdue waiting one, then the one due next year
+    assert "Check-Ergebnis mit Empfehlungen" not in page  # sent: in "Alle"
+    assert "Fehler: 550 Mailbox unknown" in page and "Letzter Fehler" not in page
     assert f'href="/cases/{case.id}">Tischlerei Brinkmann</a>' in page
+    everything = client.get("/outbox?status=all").get_data(as_text=True)
+    assert everything.index("Einladung zum Folge-Check") < everything.index("Check-Ergebnis mit Empfehlungen")
+    assert "Abgebrochen, weil: Der Fall hat „Vermittelt“ verlassen." in everything
     failed = client.get("/outbox?status=failed").get_data(as_text=True)
     assert "Dank, Unterlagen und nächste Schritte" in failed and "Einladung zum Folge-Check" not in failed
+
+
+def test_the_lead_reads_a_sent_mail_and_a_preview_of_a_waiting_one(client, login, users):
+    case = _consenting_case(users)
+    sent = _mail(case, "sent", -timedelta(days=1), key="s")
+    sent.subject, sent.body_text = "Ihr Ergebnis", "Guten Tag Jana Brinkmann,\nhier Ihr Ergebnis.\n"
+    sent.body_html = '<p style="color:#6b1414">Guten Tag Jana Brinkmann, <a href="https://x.example">Ergebnis</a></p>'
+    waiting = _mail(case, "pending", timedelta(days=3), key="w", template="how_is_it_going")
+    db.session.commit()
+    login("lead")
+    page = client.get(f"/outbox/{sent.id}").get_data(as_text=True)
+    assert "<h1>Ihr Ergebnis</h1>" in page and "hier Ihr Ergebnis." in page and "Vorschau" not in page
+    assert f'src="/outbox/{sent.id}/html"' in page
+    frame = client.get(f"/outbox/{sent.id}/html")
+    assert frame.get_data(as_text=True) == sent.body_html
+    assert "script-src" not in frame.headers["Content-Security-Policy"]
+    preview = client.get(f"/outbox/{waiting.id}").get_data(as_text=True)
+    assert "Vorschau" in preview and "Guten Tag Jana Brinkmann" in preview
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, waiting.id)
+    assert (row.status, row.body_html, row.subject) == ("pending", "", "")  # rendered afresh when it goes out
+    assert db.session.scalar(select(func.count()).select_from(LinkNonce)) == 0  # the preview signed nothing
 
 
 def test_the_outbox_is_paginated(client, login, users):
@@ -54,8 +83,8 @@ def test_the_outbox_is_paginated(client, login, users):
     for i in range(30):
         _mail(case, "sent", -timedelta(hours=i), key=f"k{i}")
     login("lead")
-    assert "Seite 1 von 2" in client.get("/outbox").get_data(as_text=True)
-    assert "Seite 2 von 2" in client.get("/outbox?page=2").get_data(as_text=True)
+    assert "Seite 1 von 2" in client.get("/outbox?status=all").get_data(as_text=True)
+    assert "Seite 2 von 2" in client.get("/outbox?status=all&page=2").get_data(as_text=True)
 
 
 def test_retry_puts_a_failed_mail_back_due_now_and_it_is_delivered(client, login, users, smtp_server):
@@ -88,7 +117,7 @@ def test_retry_and_cancel_write_the_case_timeline(client, login, users):
                                .order_by(CaseEvent.id)).all()
     assert kinds[-2:] == ["email_retried", "email_cancelled"]
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "E-Mail erneut gesendet" in page and "E-Mail abgebrochen" in page
+    assert "E-Mail erneut gesendet" in page and "E-Mail nicht gesendet" in page
     assert "Einladung zum Folge-Check: Von der Teamleitung abgebrochen" in page
     # A cancelled mail that was never sent can be sent again.
     client.post(f"/outbox/{pending.id}/retry")

@@ -55,7 +55,7 @@ def test_scout_creates_a_reminder_in_berlin_time_and_the_caseload_shows_it_next(
     login("scout")
     day = _today() + timedelta(days=3)
     response = client.post(f"/cases/{case.id}/reminders/new", data=_form(day=day, assignee=users["scout2"].id))
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}#reminders-heading")
     reminder = db.session.scalar(select(Reminder))
     assert reminder.due_at == _at(day, 14, 30).astimezone(UTC)
     assert (reminder.title, reminder.state, reminder.assignee_id, reminder.created_by_id) == (
@@ -114,7 +114,7 @@ def test_completing_a_reminder_moves_next_due_on_and_shows_it_collapsed(client, 
     second = _remind(case, users["scout"], _at(_today() + timedelta(days=5)), "Unterlagen schicken")
     login("scout")
     response = client.post(f"/reminders/{first.id}/done")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}#reminders-heading")
     db.session.expire_all()
     assert db.session.get(Reminder, first.id).state == "done" and db.session.get(Reminder, first.id).closed_at
     assert db.session.get(Case, case.id).next_due_at == second.due_at
@@ -202,7 +202,10 @@ def test_today_lists_my_overdue_and_due_today_reminders_oldest_first(client, log
     page = client.get("/today").get_data(as_text=True)
     assert page.index("Längst überfällig") < page.index("Fremder Fall, meine Aufgabe") < page.index("Heute anrufen")
     assert "Erst morgen" not in page and "Aufgabe von Sven" not in page and "Schon erledigt" not in page
-    assert page.count('class="overdue">überfällig</span>') == 2
+    assert page.count('class="overdue">überfällig seit') == 2
+    overdue_day = (_today() - timedelta(days=3)).strftime("%d.%m.%Y")
+    assert f'class="overdue">überfällig seit {overdue_day}</span>' in page
+    assert '<span class="due-today">heute</span> um 00:01 Uhr' in page
     assert f'href="/cases/{other.id}">Dachdeckerei Schulte</a>' in page
     assert "Morgen" in page and "Nächste Woche" in page
     assert '<span class="badge">3<span class="visually-hidden"> fällige Wiedervorlagen</span>' in page
