@@ -46,6 +46,10 @@ class Config:
     # The chamber's own register number format; every chamber numbers its Handwerksrolle differently.
     REGISTER_NUMBER_PATTERN = os.environ.get("REGISTER_NUMBER_PATTERN", r"^\d{4,12}$")
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
+    # The name with its article where a sentence needs it (app.chamber); unset: "die/der " + CHAMBER_NAME.
+    CHAMBER_NAME_NOMINATIVE = os.environ.get("CHAMBER_NAME_NOMINATIVE")  # "die Handwerkskammer Münster sendet"
+    CHAMBER_NAME_DATIVE = os.environ.get("CHAMBER_NAME_DATIVE")  # "von der Handwerkskammer Münster"
+    CHAMBER_NAME_GENITIVE = os.environ.get("CHAMBER_NAME_GENITIVE")  # "das Programm der Handwerkskammer Münster"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     # First day of the three-year programme (YYYY-MM-DD): programme years and targets count from it.
     PROGRAMME_START = os.environ.get("PROGRAMME_START", "2026-01-01")

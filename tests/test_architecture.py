@@ -16,7 +16,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling"}, {"partners"}, {"workshops"}, {"checks"}, {"reports"}]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
-BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting"}
+BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting", "chamber"}
 TOP = {"__init__", "web", "cli", "demo", "demo_bulk", "demo_followups", "models"}  # the composition root and tools
 VIEW_MODULES = {"views", "public_views", "measures_views"}
 TEMPLATE_FOLDERS = {"cases": {"cases", "measures"}, "checks": {"checks", "public"}, "scheduling": {"scheduling",
