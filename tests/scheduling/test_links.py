@@ -5,6 +5,7 @@ reused links get a clear German page and change nothing.
 """
 
 import re
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
-from app.scheduling import links
+from app.scheduling import links, responses
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
 from tests.mailflow import (
@@ -301,3 +302,34 @@ def test_the_answer_form_needs_its_csrf_token(app, survey):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = browser.post(path, data={"answer": "in_progress", "csrf_token": token})
     assert response.status_code == 200 and len(_events(case, "business_answered")) == 1
+
+
+def test_two_clicks_on_need_help_at_once_make_one_entry_and_one_reminder(app, survey):
+    """Two requests, each with its own database session, open the same link and answer at once."""
+    case, text = survey
+    token = path_of(link_after(text, "brauche Unterstützung")).rsplit("/", 1)[1]
+    case_id = case.id
+    db.session.remove()
+    opened = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def click() -> None:
+        with app.app_context(), app.test_request_context():
+            try:
+                row, _payload = links.open_token("answer", token)
+                opened.wait()
+                outcomes.append(responses.record_answer(row, "need_help"))
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(outcomes) == [False, True]
+    stored = db.session.get(Case, case_id)
+    assert len(_events(stored, "business_answered")) == 1
+    assert _help_reminders(stored) == ["open"]
