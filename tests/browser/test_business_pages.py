@@ -64,8 +64,12 @@ def _self_check_ready_to_submit(live_server) -> str:
 def test_the_self_check_ends_with_the_result_and_fits_the_screen(live_server, new_page, size):
     link = _self_check_ready_to_submit(live_server)
     business = new_page(*size)
+    business.goto(link + "/steps/1")
+    expect(business.locator(".step-progress")).to_contain_text("Schritt 1 von")
+    assert business.evaluate(OVERFLOWING) == [], f"self-check step at {size}"
     business.goto(link)
     expect(business.get_by_text("Alle Fragen sind beantwortet")).to_be_visible()
+    assert business.evaluate(OVERFLOWING) == [], f"self-check review at {size}"
     business.locator("button[name=go][value=complete]").click()
 
     expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihren Selbstcheck")
