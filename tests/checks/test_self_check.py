@@ -180,6 +180,12 @@ def test_a_scouts_unfinished_draft_is_not_shown_to_the_business_nor_changed_by_i
     assert scouts.answers[item] == {"implementation": 4, "relevance": 4}  # the scout's draft is as it was
     assert business.answers[item] == {"implementation": 1, "relevance": 2}
 
+    # The scout sees both drafts on the case, the business's marked as its self-check.
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = sessions.open_now(users["scout"]), True
+    panel = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert panel.count("nicht abgeschlossen") == 2 and panel.count("(Selbstcheck des Betriebs)") == 1
+
 
 def _checked_value(page: str, name: str) -> str | None:
     for tag in re.findall(r"<input[^>]*>", page):
