@@ -30,6 +30,16 @@ OVERFLOWING = """() => {
   return wide;
 }"""
 
+# Whether a word of the page's h1 stays on one line (Chromium without a hyphenation dictionary breaks it anywhere).
+WORD_ON_ONE_LINE = """(word) => {
+  const text = document.querySelector("h1").firstChild;
+  const start = text.textContent.indexOf(word);
+  const range = document.createRange();
+  range.setStart(text, start);
+  range.setEnd(text, start + word.length);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size === 1;
+}"""
+
 
 def assert_fits_and_accessible(page: Page, what: str) -> None:
     assert page.evaluate(OVERFLOWING) == [], what
@@ -109,6 +119,7 @@ def test_the_answer_page_fits_the_screen_and_the_answer_can_be_changed(live_serv
     where = "Sie geht direkt an Ihren Prozessscout bei der Handwerkskammer Münster."
     expect(business.get_by_text(where)).to_be_visible()
     assert_fits_and_accessible(business, f"answer page at {size}")
+    assert business.evaluate(WORD_ON_ONE_LINE, "Digitalisierungsvorhaben?"), "the heading splits a word"
     business.get_by_role("button", name="Antwort senden").click()
     expect(business.get_by_role("status")).to_contain_text("„in Arbeit“")
     assert_fits_and_accessible(business, f"answer sent at {size}")
