@@ -93,14 +93,27 @@ def worker() -> None:
 
 @procheck_cli.command("rebuild-check-figures")
 def rebuild_check_figures() -> None:
-    """Refill the check scores as rows, the per-case T0/T1 summary and the programme's sums from the checks."""
-    from app.checks import figures, summary
+    """Refill the check scores as rows, the per-case T0/T1 summary, the programme's sums and the funder report's
+    changes T0→T1 from the checks."""
+    from app.checks import change_days, figures, summary
     from app.extensions import db
 
     with unit_of_work():
         cases = summary.rebuild(db.session.connection())
         figures.rebuild(db.session.connection())
+        change_days.rebuild(db.session.connection())
     click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")
+
+
+@procheck_cli.command("rebuild-supported")
+def rebuild_supported() -> None:
+    """Recompute which businesses the funder report counts as supported in each month, quarter and year (after a
+    change of PROGRAMME_START, or of a trade's annex or group)."""
+    from app.reports import support
+
+    with unit_of_work():
+        businesses = support.rebuild()
+    click.echo(f"Unterstützte Betriebe neu gezählt: {businesses}.")
 
 
 @procheck_cli.command("rebuild-funnel")

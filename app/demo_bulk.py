@@ -33,7 +33,7 @@ from app.cases import activity, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.chamber import chamber_name
 from app.checks import answers as ans
-from app.checks import figures
+from app.checks import change_days, figures
 from app.checks import questionnaire as qn
 from app.checks.models import FIRST, RECHECK, Check
 from app.checks.scoring import score
@@ -43,6 +43,7 @@ from app.extensions import db
 from app.partners.models import Partner, Referral
 from app.reference.models import Topic
 from app.reports import milestones as funnel_milestones
+from app.reports import support
 from app.scheduling.calendar import add_business_days
 from app.scheduling.models import FollowUpRule, OutboxMessage, Reminder
 from app.timeutil import BERLIN, utcnow
@@ -572,5 +573,7 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
     readmodel.rebuild()
     activity.backfill(db.session.connection())
     figures.rebuild(db.session.connection())
+    change_days.rebuild(db.session.connection())
     funnel_milestones.rebuild()
+    support.rebuild()
     return n

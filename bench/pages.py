@@ -119,6 +119,7 @@ def _measure(app: Flask, backend: str, n: int) -> list[dict]:
         ("/programme", lead, lambda i: "/programme", None),
         ("/review", lead, lambda i: "/review", None),
         ("/funnel", lead, lambda i: "/funnel", None),
+        ("/report", lead, lambda i: "/report", None),
     )
     rows = []
     for label, user, url, bare in pages:

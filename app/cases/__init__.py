@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     # The pipeline's read model moves its counts in the same transaction as the case.
     cases.case_opened.append(readmodel.on_case_opened)
     cases.case_moved.append(readmodel.on_case_moved)
-    cases.case_reassigned.append(readmodel.on_case_reassigned)
+    cases.case_reassigned.append(readmodel.on_cases_reassigned)
     cases.business_moved.append(readmodel.on_business_moved)
     cases.guards["implemented_measure"] = measures.has_implemented_measure
     cases.add_panel(registry.Panel("measures/_case_panel.html", "measures-panel-heading",

@@ -3,10 +3,11 @@
 Every timeline entry, however it is written (add_event, the state machine's own entries, the demo seeds
 that backdate an entry before it is flushed), passes through one flush. After each flush this module
 writes, per case, the newest entry's time into cases.last_activity_at (never backwards) and keeps
-cases.awaiting_business_since: set by a self-check link sent, cleared by the business's submission or a
-completed check. Both are plain UPDATEs on the case row: no version bump, so a note never makes a
-concurrent move fail. The review queue reads them through ix_cases_state_activity and
-ix_cases_awaiting_business. `backfill()` recomputes both from the timeline (migration, bulk seed).
+cases.awaiting_business_since: set by a self-check link sent (an entry) or a mail with answer links sent
+(`start_waiting`, called by the dispatcher), cleared by the business's submission or answer or a completed
+check. Both are plain UPDATEs on the case row: no version bump, so a note never makes a concurrent move fail.
+The review queue reads them through ix_cases_state_activity and ix_cases_awaiting_business. `backfill()`
+recomputes both from the timeline (migration, bulk seed; a mail with answer links is not on the timeline).
 """
 
 from datetime import datetime
@@ -20,7 +21,7 @@ from app.cases.models import Case, CaseEvent
 from app.cases.vocab import EventKind
 
 STARTS_WAITING = {EventKind.SELF_CHECK_SENT}
-ENDS_WAITING = {EventKind.SELF_CHECK_SUBMITTED, EventKind.CHECK_COMPLETED}
+ENDS_WAITING = {EventKind.SELF_CHECK_SUBMITTED, EventKind.BUSINESS_ANSWERED, EventKind.CHECK_COMPLETED}
 
 _cases = Case.__table__
 _TIME = _cases.c.last_activity_at.type
@@ -31,6 +32,14 @@ _touch = (update(_cases)
           .values(last_activity_at=bindparam("at", type_=_TIME)))
 _wait = (update(_cases).where(_cases.c.id == bindparam("case_id"))
          .values(awaiting_business_since=bindparam("since", type_=_TIME)))
+_start = (update(_cases).where(_cases.c.id == bindparam("case_id"), _cases.c.awaiting_business_since.is_(None))
+          .values(awaiting_business_since=bindparam("since", type_=_TIME)))
+
+
+def start_waiting(connection, case_id: int, since: datetime) -> None:
+    """A mail asking the business for an answer went out: the case waits on it from then, unless it waits already
+    (a plain UPDATE on the caller's connection, like the columns' other writes)."""
+    connection.execute(_start, {"case_id": case_id, "since": since})
 
 
 def _changes(entries: list[CaseEvent]) -> tuple[dict[int, datetime], dict[int, datetime | None]]:

@@ -56,10 +56,17 @@ def on_case_moved(case: Case, move: "Move", _entry) -> None:
              ((case.owner_id, municipality_id, group, move.target), 1)])
 
 
-def on_case_reassigned(case: Case, old_owner_id: int, new_owner_id: int) -> None:
-    municipality_id, group = _place(case.business_id)
-    _upsert([((old_owner_id, municipality_id, group, case.state), -1),
-             ((new_owner_id, municipality_id, group, case.state), 1)])
+def on_cases_reassigned(moves: list[tuple[Case, int]], new_owner_id: int) -> None:
+    """Reassigned cases leave their old owner's cells for the new owner's (one query for the places)."""
+    places = {row[0]: row[1:] for row in db.session.execute(
+        select(Business.id, Business.municipality_id, Trade.group).join(Trade, Trade.id == Business.trade_id)
+        .where(Business.id.in_({case.business_id for case, _old in moves})))}
+    deltas: Counter[Key] = Counter()
+    for case, old_owner_id in moves:
+        municipality_id, group = places[case.business_id]
+        deltas[(old_owner_id, municipality_id, group, case.state)] -= 1
+        deltas[(new_owner_id, municipality_id, group, case.state)] += 1
+    _upsert(deltas.items())
 
 
 def on_business_moved(business: Business, old_municipality_id: int, old_trade_id: int) -> None:

@@ -23,7 +23,7 @@ KEY = "procheck.cases"
 Guard = Callable[["Case"], bool]
 OpenedHook = Callable[["Case", "CaseEvent"], None]
 MovedHook = Callable[["Case", "Move", "CaseEvent"], None]
-ReassignedHook = Callable[["Case", int, int], None]  # case, old owner id, new owner id
+ReassignedHook = Callable[[list[tuple["Case", int]], int], None]  # (case, its old owner id) each, new owner id
 BusinessMovedHook = Callable[["Business", int, int], None]  # business, old municipality id, old trade id
 
 

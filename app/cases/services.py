@@ -129,17 +129,17 @@ def can_offer(case: Case, user: User, record: str) -> bool:
 
 def reassign(cases: list[Case], new_owner: User, actor: User) -> int:
     """Give cases to another scout, with a timeline entry on each; the case_reassigned hooks move what
-    belongs to the owner (open reminders)."""
-    moved = 0
-    hooks = registry.current().case_reassigned
+    belongs to the owner (open reminders, the read models' cells) for all of them at once."""
+    moves = []
     for case in cases:
         old_owner_id = case.owner_id
         if old_owner_id == new_owner.id:
             continue
         add_event(case, EventKind.REASSIGNED, actor, from_owner=old_owner_id, to_owner=new_owner.id)
         case.owner_id = new_owner.id
-        for hook in hooks:
-            hook(case, old_owner_id, new_owner.id)
-        moved += 1
+        moves.append((case, old_owner_id))
+    if moves:
+        for hook in registry.current().case_reassigned:
+            hook(moves, new_owner.id)
     db.session.flush()
-    return moved
+    return len(moves)

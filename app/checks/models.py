@@ -1,6 +1,6 @@
 """A digitalisation check taken for a case: answers, scores and the questionnaire version used."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
@@ -80,3 +80,17 @@ class ProgrammeCell(db.Model):
     t0_n: Mapped[int] = mapped_column(default=0, server_default="0")
     change_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
     change_n: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ChangeDay(db.Model):
+    """The funder report's T0→T1 sums for the re-checks that became a case's T1 on one day (Berlin), per
+    dimension ("overall" for the overall score): cases with both scores and the sums of both (kept by
+    app.checks.change_days whenever a case's summary changes)."""
+
+    __tablename__ = "change_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(60), primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")
+    t0_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    t1_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")

@@ -2,8 +2,9 @@
 the programme report aggregates in SQL instead of loading every check's JSON scores.
 
 `record(check)` is called by services.complete in the same transaction and passes the summary's change on to the
-programme report's sums (app.checks.figures); `rebuild(connection)` refills both tables
-from the checks (the migration that adds them, and `flask procheck rebuild-check-figures`).
+programme report's sums (app.checks.figures) and the funder report's changes (app.checks.change_days);
+`rebuild(connection)` refills both tables from the checks (the migration that adds them, and
+`flask procheck rebuild-check-figures`).
 
 A case's T0 is its first completed check (by completion time, then id); its T1 the latest later re-check (kind t1)
 with T0's questionnaire version; `rechecks` counts every completed re-check after T0, whatever its version.
@@ -14,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from app.checks import figures
+from app.checks import change_days, figures
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_scores
 from app.checks.models import RECHECK, CaseCheckSummary, Check, CheckScore
@@ -72,7 +73,8 @@ def refresh(case_id: int) -> None:
     completed = [Completed(*row[1:]) for row in db.session.execute(_completed(Check.case_id == case_id))]
     values = summarise(case_id, completed)
     summary = db.session.get(CaseCheckSummary, case_id)
-    before = figures.contribution(figures.summary_values(summary))
+    before_values = figures.summary_values(summary)
+    before = figures.contribution(before_values)
     if values is None:
         if summary is not None:
             db.session.delete(summary)
@@ -83,6 +85,7 @@ def refresh(case_id: int) -> None:
             setattr(summary, name, value)
     db.session.flush()
     figures.summary_changed(case_id, before, figures.contribution(values))
+    change_days.summary_changed(before_values, values)
 
 
 def _grouped(rows: Iterable[Any]) -> Iterable[tuple[int, list[Completed]]]:

@@ -7,14 +7,16 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.auth import offboarding as auth_offboarding
     from app.cases import registry
-    from app.reports import funder_views, handover_views, milestones, offboarding, review_views, views
+    from app.reports import funder_views, handover_views, milestones, offboarding, review_views, support, views
 
     # The funnel's read model moves its cells in the same transaction as the case.
     cases = registry.of(app)
     cases.case_opened.append(milestones.on_case_opened)
     cases.case_moved.append(milestones.on_case_moved)
-    cases.case_reassigned.append(milestones.on_case_reassigned)
+    cases.case_reassigned.append(milestones.on_cases_reassigned)
     cases.business_moved.append(milestones.on_business_moved)
+    # The funder report's supported businesses are settled just before each commit (app.reports.support).
+    support.listen()
     app.register_blueprint(views.bp)
     app.register_blueprint(review_views.bp)
     app.register_blueprint(handover_views.bp)

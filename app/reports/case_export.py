@@ -25,7 +25,8 @@ from app.extensions import db
 from app.partners.models import Referral
 from app.reference.models import Municipality, Trade
 from app.reports.export import BOM, DATE_FORMAT, csv_value
-from app.reports.funder import SIZE_CLASSES, size_class_of
+from app.reports.funder import SIZE_CLASSES
+from app.reports.milestones import size_class
 from app.timeutil import BERLIN
 from app.workshops.models import Attendance, Workshop
 
@@ -88,7 +89,7 @@ def rows(with_emails: bool = False, batch: int = BATCH) -> Iterator[list]:
             trade, annex, group = trades.get(trade_id, ("", "", ""))
             workshop, referral = workshops.get(case_id), referrals.get(case_id)
             row = [case_id, name, states.get(state, state), scouts.get(owner_id, ""), trade, annex, group,
-                   towns.get(town_id, ""), employees, sizes[size_class_of(employees)], _day(opened),
+                   towns.get(town_id, ""), employees, sizes[size_class(employees)], _day(opened),
                    _day(t0_at), _day(_aware(workshop)), _day(_aware(referral)), measures.get(case_id),
                    _day(t1_at), t0_score, t1_score]
             yield row + [email] if with_emails else row

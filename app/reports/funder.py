@@ -1,8 +1,10 @@
 """The funder's report for a period: one function computes every figure (`funder_report`), and `tables()` lays
 the result out as the tables that the page, the XLSX file, the CSV file and the CLI all render unchanged.
 
-Every figure is an aggregate query (COUNT … GROUP BY) over the base tables, filtered through the period
-indexes of app.reports.target_models; nothing loads rows one by one. Definitions (shown with each table):
+Every figure is an aggregate query (COUNT … GROUP BY): the supported businesses from their read model
+(app.reports.support) for a month, quarter, year or programme year, the changes T0→T1 from their sums per day
+(app.checks.change_days), the rest over the base tables through the period indexes of
+app.reports.target_models; nothing loads rows one by one. Definitions (shown with each table):
 
 - supported business: a business with a milestone in the period: a completed check (first or re-check), an
   attendance at a workshop held in the period, a referral made in the period or a measure implemented in it.
@@ -18,17 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, distinct, func, select
 
 from app.cases.models import Business, Case, Measure
+from app.checks import change_days
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
-from app.checks.models import FIRST, RECHECK, CaseCheckSummary, Check, CheckScore
+from app.checks.models import FIRST, RECHECK, Check
 from app.checks.summary import DMA_PREFIX
 from app.extensions import db
 from app.partners.models import PARTNER_KINDS, Partner, Referral
 from app.reference.models import Municipality, Topic, Trade
+from app.reports import support
 from app.reports.period import Period
 from app.timeutil import utcnow
 from app.workshops.models import Attendance, Workshop
@@ -48,15 +51,9 @@ TEXT, INT, DEC, CHANGE, PCT = "text", "int", "dec", "change", "pct"
 
 
 def size_class(employees):
-    """The EU size class as SQL (a CASE over businesses.employees); `size_class_of` is the same in Python."""
+    """The EU size class as SQL (a CASE over businesses.employees); milestones.size_class is the same in Python."""
     return case((employees.is_(None), "unknown"), (employees < 10, "micro"), (employees < 50, "small"),
                 (employees < 250, "medium"), else_="large")
-
-
-def size_class_of(employees: int | None) -> str:
-    if employees is None:
-        return "unknown"
-    return "micro" if employees < 10 else "small" if employees < 50 else "medium" if employees < 250 else "large"
 
 
 @dataclass(frozen=True)
@@ -136,16 +133,14 @@ def _mean(value) -> float | None:
 # --- the figures -------------------------------------------------------------------------------------------------
 
 def supported_cells(period: Period) -> list[tuple[str, str, str, int, int]]:
-    """Distinct supported businesses per (size class, annex, trade group, municipality id): one GROUP BY over the
-    union of the period's milestones, answered from the period indexes."""
-    milestones = union(
-        select(Check.case_id).where(completed_in(period)),
-        select(Attendance.case_id).join(Workshop, Workshop.id == Attendance.workshop_id)
-        .where(_in(Workshop.starts_at, period)),
-        select(Referral.case_id).where(_in(Referral.created_at, period)),
-        select(Measure.case_id).where(Measure.status == "implemented",
-                                      Measure.implemented_on.between(period.start, period.end)),
-    ).subquery()
+    """Distinct supported businesses per (size class, annex, trade group, municipality id): from the read model
+    for a month, quarter, year or programme year, counted live for any other period."""
+    return support.cells(period) if support.is_kept(period) else counted_cells(period)
+
+
+def counted_cells(period: Period) -> list[tuple[str, str, str, int, int]]:
+    """The same counted from the milestones: one GROUP BY over the union of the period's milestones."""
+    milestones = support.supported_case_ids(period).subquery()
     businesses = select(Case.business_id).join(milestones, milestones.c.case_id == Case.id).distinct().subquery()
     size = size_class(Business.employees).label("size")
     query = (select(size, Trade.annex, Trade.group, Business.municipality_id, func.count())
@@ -161,35 +156,20 @@ def check_counts(period: Period) -> dict[str, int]:
 
 
 def changes(period: Period) -> tuple[list[Change], list[Change]]:
-    """Mean T0, T1 and change per dimension over the cases whose T1 was completed in the period."""
-    t1, s0, s1 = aliased(Check), aliased(CheckScore), aliased(CheckScore)
-    summary = CaseCheckSummary
-    in_period = and_(t1.status == "completed", _in(t1.completed_at, period), t1.kind == RECHECK)
-    per_dimension = (
-        select(s0.dimension, func.count(), func.avg(s0.score), func.avg(s1.score), func.avg(s1.score - s0.score))
-        .select_from(t1)
-        .join(summary, and_(summary.case_id == t1.case_id, summary.t1_check_id == t1.id))
-        .join(s0, s0.check_id == summary.t0_check_id)
-        .join(s1, and_(s1.check_id == t1.id, s1.dimension == s0.dimension))
-        .where(in_period, s0.score.is_not(None), s1.score.is_not(None))
-        .group_by(s0.dimension))
-    found = {row[0]: row[1:] for row in db.session.execute(per_dimension)}
-    overall = db.session.execute(
-        select(func.count(), func.avg(summary.t0_overall), func.avg(summary.t1_overall),
-               func.avg(summary.t1_overall - summary.t0_overall))
-        .select_from(t1).join(summary, and_(summary.case_id == t1.case_id, summary.t1_check_id == t1.id))
-        .where(in_period, summary.t0_overall.is_not(None), summary.t1_overall.is_not(None))).one()
+    """Mean T0, T1 and change per dimension over the cases whose T1 was completed in the period (read from the
+    sums per day of app.checks.change_days)."""
+    found = change_days.means(period.start, period.end)
 
-    def line(key: str, label: str, row) -> Change:
-        n, t0, t1_, change = row if row else (0, None, None, None)
-        return Change(key, label, n, _mean(t0), _mean(t1_), _mean(change))
+    def line(key: str, label: str) -> Change:
+        n, t0, t1, change = found.get(key, (0, None, None, None))
+        return Change(key, label, n, _mean(t0), _mean(t1), _mean(change))
 
     dimensions = [(d.key, d.name) for d in qn.load().dimensions]
-    known = {key for key, _l in dimensions}
+    known = {key for key, _l in dimensions} | {change_days.OVERALL}
     dimensions += [(key, key) for key in sorted(found) if not key.startswith(DMA_PREFIX) and key not in known]
-    plain = [line(key, label, found.get(key)) for key, label in dimensions]
-    plain.append(line("overall", str(_l("Overall score")), tuple(overall)))
-    dma = [line(key, dma_label(key), found.get(DMA_PREFIX + key)) for key in qn.DMA_KEYS]
+    plain = [line(key, label) for key, label in dimensions]
+    plain.append(line(change_days.OVERALL, str(_l("Overall score"))))
+    dma = [line(DMA_PREFIX + key, dma_label(key)) for key in qn.DMA_KEYS]
     return plain, dma
 
 

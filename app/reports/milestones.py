@@ -217,14 +217,21 @@ def on_case_moved(case: Case, move, entry: CaseEvent) -> None:
     _apply(before, row)
 
 
-def on_case_reassigned(case: Case, _old_owner_id: int, new_owner_id: int) -> None:
-    row = _locked(case.id)
-    if row is None or row.owner_id == new_owner_id:
-        return
-    before = _Snapshot(row)
-    row.owner_id = new_owner_id
+def on_cases_reassigned(moves: list[tuple[Case, int]], new_owner_id: int) -> None:
+    """The cases' shares move to the new owner's cells: their rows locked in id order, one upsert of the sums."""
+    rows = db.session.scalars(select(CaseMilestone).where(CaseMilestone.case_id.in_([case.id for case, _o in moves]))
+                              .order_by(CaseMilestone.case_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    cells: dict = {}
+    for row in rows:
+        if row.owner_id == new_owner_id:
+            continue
+        month = cohort_month(row.opened_at)
+        _cells(month, contribution(row), -1, cells)
+        row.owner_id = new_owner_id
+        _cells(month, contribution(row), 1, cells)
     db.session.flush()
-    _apply(before, row)
+    upserts.add(FunnelCell.__table__, CELL_KEYS, _rows(cells))
 
 
 def on_business_moved(business: Business, _old_municipality_id: int, _old_trade_id: int) -> None:

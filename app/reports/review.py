@@ -6,7 +6,7 @@ Every section is a count and a page of rows, each read through an index at any s
   the per-state ranges, each read in order and cut at the page's end);
 - overdue: open reminders due before today, counted per assignee on ix_reminders_assignee_state_due (one
   correlated count per account, in one statement) and listed on ix_reminders_state_due;
-- waiting on the business: cases.awaiting_business_since (a self-check link sent and not yet answered);
+- waiting on the business: cases.awaiting_business_since (a self-check link or answer links sent, unanswered);
 - failed mails: the outbox's failed rows grouped by case (ix_outbox_status_due_id).
 The rows' cases, businesses and owners come with two selectin queries per page, never one per row.
 """
@@ -187,7 +187,7 @@ def waiting_count() -> int:
 
 
 def waiting_page(total: int, page: int, per_page: int) -> Page:
-    """Cases whose self-check link is unanswered, waiting longest first."""
+    """Cases whose self-check link or answer links are unanswered, waiting longest first."""
     ids = list(db.session.scalars(select(Case.id).where(*_waiting())
                                   .order_by(Case.awaiting_business_since, Case.state, Case.id)
                                   .offset((page - 1) * per_page).limit(per_page)))

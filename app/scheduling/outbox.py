@@ -16,10 +16,13 @@ from flask import current_app
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.cases import activity
 from app.cases.models import Case
 from app.extensions import db
 from app.scheduling.models import OutboxMessage
 from app.timeutil import utcnow
+
+AWAITS_ANSWER = {"how_is_it_going"}  # mails whose one-click answers the review queue waits for
 
 
 def _msgid() -> str:
@@ -134,6 +137,8 @@ def record_sent(conn: Connection, row: OutboxMessage, token: str) -> bool:
     session flush, no pool checkout and pre-ping per mail); False when the lease was lost meanwhile."""
     values = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "lease_token": None, "last_error": ""}
     done = conn.execute(_fenced(row, token).values(**values)).rowcount == 1
+    if done and row.case_id and row.template_key in AWAITS_ANSWER:
+        activity.start_waiting(conn, row.case_id, values["sent_at"])
     conn.commit()
     if done:
         _apply(row, values)

@@ -63,11 +63,16 @@ def cancel_open(case: Case, reason: str, *, source_state: str | None = None, unt
 # --- Berlin wall-clock times ------------------------------------------------------------------------------------
 
 
-def follow_owner(case: Case, old_owner_id: int, new_owner_id: int) -> None:
-    """A reassigned case's open reminders for its old owner go to the new one (and with them the digest)."""
-    db.session.execute(update(Reminder).where(Reminder.case_id == case.id, Reminder.state == "open",
-                                              Reminder.assignee_id == old_owner_id)
-                       .values(assignee_id=new_owner_id).execution_options(synchronize_session="fetch"))
+def follow_owner(moves: list[tuple[Case, int]], new_owner_id: int) -> None:
+    """Reassigned cases' open reminders for their old owner go to the new one (and with them the digest): one
+    UPDATE per old owner."""
+    by_old_owner: dict[int, list[int]] = {}
+    for case, old_owner_id in moves:
+        by_old_owner.setdefault(old_owner_id, []).append(case.id)
+    for old_owner_id, case_ids in sorted(by_old_owner.items()):
+        db.session.execute(update(Reminder).where(Reminder.case_id.in_(case_ids), Reminder.state == "open",
+                                                  Reminder.assignee_id == old_owner_id)
+                           .values(assignee_id=new_owner_id).execution_options(synchronize_session="fetch"))
 
 
 def berlin_time(day: date, clock: time) -> datetime:

@@ -4,7 +4,8 @@ size classes, a business with several milestones counted once, the change T0→T
 import pytest
 
 from app.checks import questionnaire as qn
-from app.reports.funder import funder_report, size_class_of
+from app.reports.funder import funder_report
+from app.reports.milestones import size_class as size_class_of
 from app.reports.period import Period, from_args, parse_date, quarter, year
 from tests.reports.funder_data import Q1, build
 

@@ -13,10 +13,12 @@ from app.extensions import db
 from app.reports import review
 from app.reports.models import StuckThreshold
 from app.scheduling import outbox, reminders
+from app.scheduling.models import OutboxMessage
 from app.timeutil import BERLIN, today_berlin, utcnow
 from app.transactions import unit_of_work
 from tests.cases.test_query_plans import plans_of
 from tests.factories import bring_to, make_case
+from tests.mailflow import BASE_URL, advance, bodies, consenting_case, deliver, link_after, make_due, path_of, received
 
 TUESDAY_AFTER_EASTER = datetime(2026, 4, 7, 10, 0, tzinfo=BERLIN)
 
@@ -147,6 +149,27 @@ def test_a_case_waits_on_the_business_from_the_self_check_link_until_the_submiss
     activity.backfill(db.session.connection())
     assert db.session.execute(select(Case.id, Case.awaiting_business_since, Case.last_activity_at)
                               .order_by(Case.id)).all() == before
+
+
+@pytest.mark.postgres
+def test_a_case_waits_on_the_business_from_the_survey_mail_until_its_answer(app, client, login, users, smtp_server):
+    app.config["PUBLIC_BASE_URL"] = BASE_URL
+    case = consenting_case(users["scout"])
+    advance(case, "referred", users["scout"])
+    assert db.session.get(Case, case.id).awaiting_business_since is None
+    make_due(case, "how_is_it_going")
+    deliver()
+    text, _html = bodies(received(smtp_server, "Wie läuft es"))
+    db.session.expire_all()
+    sent_at = db.session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.template_key == "how_is_it_going"))
+    assert db.session.get(Case, case.id).awaiting_business_since == sent_at
+    login("lead")
+    section = client.get("/review").get_data(as_text=True).split('id="waiting"')[1].split('id="failed"')[0]
+    assert "1 Fall wartet auf den Betrieb" in section
+
+    client.post(path_of(link_after(text, "in Arbeit")), data={"answer": "in_progress"})
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).awaiting_business_since is None
 
 
 def test_cases_with_failed_mails_are_listed_with_their_count(client, login, users):
