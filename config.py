@@ -50,6 +50,10 @@ class Config:
     IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "1000"))  # rows per INSERT/UPDATE and commit
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
+    # The name with its article where a sentence needs it (app.chamber); unset: "die/der " + CHAMBER_NAME.
+    CHAMBER_NAME_NOMINATIVE = os.environ.get("CHAMBER_NAME_NOMINATIVE")  # "die Handwerkskammer Münster sendet"
+    CHAMBER_NAME_DATIVE = os.environ.get("CHAMBER_NAME_DATIVE")  # "von der Handwerkskammer Münster"
+    CHAMBER_NAME_GENITIVE = os.environ.get("CHAMBER_NAME_GENITIVE")  # "das Programm der Handwerkskammer Münster"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
     # First day of the three-year programme (YYYY-MM-DD): programme years and targets count from it.
     PROGRAMME_START = os.environ.get("PROGRAMME_START", "2026-01-01")

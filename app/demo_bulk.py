@@ -31,6 +31,7 @@ from sqlalchemy import func, select, text
 
 from app.cases import activity, consents, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
+from app.chamber import chamber_name
 from app.checks import answers as ans
 from app.checks import change_days, figures
 from app.checks import questionnaire as qn
@@ -98,7 +99,7 @@ MAIL_TEXTS = {
                       "weitergegeben:\n\n{partner}\n  Thema: {topic}\n\nWenn es nicht weitergeht, antworten Sie "
                       "einfach auf diese E-Mail."),
     "referral_partner": ("Vermittlung: {business} – {topic}",
-                         "im Digitalisierungsprogramm von {chamber} vermitteln wir Ihnen einen Handwerksbetrieb, "
+                         "im Digitalisierungsprogramm {chamber.genitive} vermitteln wir Ihnen einen Handwerksbetrieb, "
                          "der Unterstützung zum Thema „{topic}“ sucht.\n\nBetrieb: {business}\nAnsprechperson: "
                          "{contact}\nE-Mail: {email}"),
     "how_is_it_going": ("Wie läuft es mit Ihrem Digitalisierungsvorhaben? – {chamber}",
@@ -261,7 +262,7 @@ class _Seeder:
         for rule in rules:
             self.rules.setdefault(rule.state, []).append(rule)
         config = current_app.config
-        self.chamber = config["CHAMBER_NAME"]
+        self.chamber = chamber_name(config)
         self.signature = config["CHAMBER_SIGNATURE"]
         self.domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ") or "procheck.invalid"
         self.scouts = {u.id: u for u in ensure_accounts().values()}

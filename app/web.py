@@ -9,6 +9,7 @@ from app import counting
 from app.auth.access import PUBLIC, STAFF, access
 from app.auth.views import home_for
 from app.cases import diagram, registry, workflow
+from app.chamber import chamber_name
 from app.extensions import db
 from app.timeutil import due_status, is_overdue, utcnow
 
@@ -73,4 +74,5 @@ def register_web(app: Flask) -> None:
             "STATES": workflow.STATES,
             "idle_timeout_minutes": current_app.config["IDLE_TIMEOUT_MINUTES"],
             "now": utcnow(),
+            "chamber": chamber_name(current_app.config),
         }

@@ -24,7 +24,7 @@ LAYERS = [{"reference", "auth"}, {"cases"}, {"scheduling", "imports"}, {"intake"
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Below every package:
 BASE = {"extensions", "errors", "timeutil", "vocabulary", "transactions", "inputs", "upserts", "counting",
-        "headers"}
+        "headers", "chamber"}
 TOP = {"__init__", "web", "cli", "demo", "demo_bulk", "demo_followups", "models"}  # the composition root and tools
 VIEW_MODULES = {"views", "public_views", "measures_views"}
 TEMPLATE_FOLDERS = {"cases": {"cases", "measures"}, "checks": {"checks", "public"}, "scheduling": {"scheduling",

@@ -12,6 +12,7 @@ from app.cases.models import Case
 from app.checks import answers as ans
 from app.checks import self_check, services
 from app.checks.forms import ReviewForm
+from app.checks.results import result_core
 from app.checks.runner import Runner
 from app.scheduling import links
 from app.scheduling.models import LinkNonce
@@ -49,7 +50,7 @@ class SelfCheckRunner(Runner):
 
     def submit(self, form: ReviewForm):
         self_check.submit(self.nonce, self.case, self.check)
-        return render_template("checks/self_check_done.html", case=self.case)
+        return render_template("checks/self_check_done.html", case=self.case, **result_core(self.check))
 
     def completed_meanwhile(self, error: services.AlreadyCompleted):
         return _link_error(links.LinkError("used"))

@@ -2,7 +2,8 @@
 its topics and partners with matching expertise.
 
 Built in a fixed number of queries however many gaps, workshops or partners there are: the topics,
-the upcoming workshops and the partners (with their topics) are each loaded once and matched in Python.
+the upcoming workshops, the partners (with their topics) and the region's municipalities are each
+loaded once and matched in Python.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.inputs import parse_int
 from app.partners.models import Partner
 from app.partners.services import active_with_expertise
-from app.reference.models import Topic
+from app.reference.models import Municipality, Topic
 from app.workshops.models import Workshop
 from app.workshops.services import upcoming_on_topics
 
@@ -75,7 +76,7 @@ def find_suggestion(questionnaire: Questionnaire, ref: str) -> Suggestion | None
 
 
 def recommend(questionnaire: Questionnaire, answers: ans.Answers, limit: int = TOP_GAPS) -> list[Recommendation]:
-    """The top gaps with their measures, upcoming workshops and partners (four queries in all)."""
+    """The top gaps with their measures, upcoming workshops and partners (five queries in all)."""
     recommendations = [Recommendation(gap, suggestions_for(gap)) for gap in gaps(questionnaire, answers, limit)]
     keys = {key for r in recommendations for key in (*workshop_topics(r.gap), *expertise(r.gap))}
     if not keys:
@@ -83,13 +84,15 @@ def recommend(questionnaire: Questionnaire, answers: ans.Answers, limit: int = T
     topics = {topic.id: topic.key for topic in db.session.scalars(select(Topic).where(Topic.key.in_(keys)))}
     workshops = upcoming_on_topics(list(topics), WORKSHOPS_LOADED)
     partners = active_with_expertise(set(topics))  # Partner.topics comes by selectin loading: one more query
+    region = set(db.session.scalars(select(Municipality.name)))
     for recommendation in recommendations:
         wanted = set(workshop_topics(recommendation.gap))
         recommendation.workshops = [w for w in workshops
                                     if wanted & {t.key for t in w.all_topics}][:WORKSHOPS_PER_GAP]
         needed = set(expertise(recommendation.gap))
-        # Best match first: the partners covering most of the needed expertise (sorted is stable: then by name).
+        # Partners in the region first (a business goes to a partner it can reach), then the best match: those
+        # covering most of the needed expertise (sorted is stable: then by name).
         matching = [p for p in partners if needed & {t.key for t in p.topics}]
-        matching.sort(key=lambda p: -len(needed & {t.key for t in p.topics}))
+        matching.sort(key=lambda p: (p.city not in region, -len(needed & {t.key for t in p.topics})))
         recommendation.partners = matching[:PARTNERS_PER_GAP]
     return recommendations

@@ -23,7 +23,9 @@ def baseline_comparison(check: Check) -> Comparison | None:
     return compare(first, check)
 
 
-def result_page(check: Check, case: Case) -> dict:
+def result_core(check: Check) -> dict:
+    """What the scout's result page and the business's own (after its self-check) both show: the chart, the
+    comparison with the first check (for a re-check) and the top gaps with measures, workshops and partners."""
     questionnaire = services.questionnaire_of(check)
     scores = check.scores or {}
     comparison = baseline_comparison(check)
@@ -33,10 +35,15 @@ def result_page(check: Check, case: Case) -> dict:
                          comparison.first.scores or {}),
                   Series(_("Re-check (%(date)s)", date=_date(check)), "bar-now", scores)]
     chart = bar_chart([(d.key, d.name) for d in questionnaire.dimensions], series)
-    dma = dma_scores(questionnaire, scores)
+    return {"check": check, "questionnaire": questionnaire, "chart": chart, "comparison": comparison,
+            "recommendations": recommend(questionnaire, check.answers or {})}
+
+
+def result_page(check: Check, case: Case) -> dict:
+    """The scout's result page: the common part, the EU DMA frame and the measures already on the case."""
+    dma = dma_scores(services.questionnaire_of(check), check.scores or {})
     return {
-        "check": check, "case": case, "questionnaire": questionnaire, "chart": chart, "comparison": comparison,
-        "recommendations": recommend(questionnaire, check.answers or {}),
+        **result_core(check), "case": case,
         "dma": [(dma_label(key), value) for key, value in dma.items()],
         "on_case": {measure.description for measure in measures_for_case(case.id)},
     }

@@ -65,14 +65,20 @@ def open_link(token: str) -> tuple[LinkNonce, Case]:
 
 
 def draft_for(case: Case) -> Check:
-    """The case's open draft; before the first saved step an unsaved one (opening a link writes nothing)."""
-    return services.open_draft(case.id) or services.new_draft(case, None)
+    """The business's own open draft; before its first saved step an unsaved one (opening a link writes nothing).
+
+    A draft a scout started and left unfinished stays the scout's: the business starts with no answer ticked
+    instead of seeing (and submitting) answers it never gave.
+    """
+    return services.open_draft(case.id, by_business=True) or services.new_draft(case, None)
 
 
 def save(case: Case, check: Check, answers: ans.Answers, resume_at: int | None) -> Check:
-    """Save a step's answers, starting the draft (created by the business: no user) on the first save."""
+    """Save a step's answers, starting the business's draft (no user) on the first save."""
     if check.id is None:
-        check = services.start_or_continue(case, None)
+        check = services.new_draft(case, None)
+        db.session.add(check)
+        db.session.flush()
     services.save_step(check, answers, resume_at)
     return check
 

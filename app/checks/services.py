@@ -74,11 +74,12 @@ def has_completed_check(case: Case) -> bool:
     return latest_check(case.id) is not None
 
 
-def open_draft(case_id: int) -> Check | None:
-    """The case's open (not completed) check, if there is one."""
-    return db.session.scalar(
-        select(Check).where(Check.case_id == case_id, Check.status == "draft").order_by(Check.id.desc()).limit(1)
-    )
+def open_draft(case_id: int, *, by_business: bool = False) -> Check | None:
+    """The case's open (not completed) check, if there is one; by_business: only one the business started."""
+    query = select(Check).where(Check.case_id == case_id, Check.status == "draft")
+    if by_business:
+        query = query.where(Check.created_by_id.is_(None))
+    return db.session.scalar(query.order_by(Check.id.desc()).limit(1))
 
 
 def new_draft(case: Case, actor: User | None) -> Check:

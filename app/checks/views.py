@@ -27,6 +27,12 @@ def score_filter(value: float | None) -> str:
     return "–" if value is None else format_decimal(value, "0.0")
 
 
+@bp.app_template_filter("score_or_word")
+def score_or_word_filter(value: float | None) -> str:
+    """A score where a reader needs words for a missing one ("kein Ergebnis" instead of a bare dash)."""
+    return _("no score") if value is None else format_decimal(value, "0.0")
+
+
 @bp.app_template_filter("signed")
 def signed_filter(value: float | None) -> str:
     """A change with its sign (+12,5 / −3,0); a dash when there is none."""

@@ -1,12 +1,14 @@
-"""Signed, expiring, single-use links in emails (unsubscribe, one-click answers, the self-check).
+"""Signed, expiring links in emails (unsubscribe, one-click answers, the self-check).
 
 A token is signed with the app's SECRET_KEY and a salt per purpose, so a token of one purpose
 never opens another. Its payload carries a random nonce stored as a LinkNonce row: the row says
-which case and business the link belongs to, and its used_at makes the link single-use.
+which case and business the link belongs to, and its used_at makes the link single-use. An answer
+link is the exception: the business may change its answer while the link lives (the latest counts),
+so using it only moves used_at on.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -26,6 +28,7 @@ PURPOSES = {
     # "Ich nehme teil" / "Ich kann nicht" for a workshop; its registration deadline limits it further.
     "workshop": ("workshop_public.respond", "LINK_WORKSHOP_MAX_AGE_DAYS", 90),
 }
+REUSABLE = {"answer"}  # used_at is the time of the latest use, not the end of the link
 
 
 class LinkError(Exception):
@@ -51,6 +54,11 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
 def max_age(purpose: str) -> timedelta:
     _endpoint, key, default = PURPOSES[purpose]
     return timedelta(days=float(current_app.config.get(key, default)))
+
+
+def valid_until(row: LinkNonce) -> datetime:
+    """When the links of this nonce stop working (they are signed when the nonce is made)."""
+    return row.created_at + max_age(row.purpose)
 
 
 def new_nonce(purpose: str, *, case_id: int | None = None, business_id: int | None = None) -> str:
@@ -87,15 +95,21 @@ def open_token(purpose: str, token: str) -> tuple[LinkNonce, dict]:
     row = db.session.get(LinkNonce, nonce_value) if isinstance(nonce_value, str) else None
     if row is None or row.purpose != purpose:
         raise LinkError("forged")  # signed by us, but its nonce is unknown (e.g. erased data)
-    if row.used_at is not None:
+    if row.used_at is not None and purpose not in REUSABLE:
         raise LinkError("used")
     return row, payload
 
 
 def use(row: LinkNonce) -> None:
-    """Mark the nonce used with a guarded UPDATE, so two clicks at once cannot both count; raises LinkError."""
+    """Mark the nonce used with a guarded UPDATE, so two clicks at once cannot both count; raises LinkError.
+
+    A reusable link's UPDATE only records the time: it locks the row, so two answers at once take turns.
+    """
     now = utcnow()
-    claimed = db.session.execute(update(LinkNonce).where(LinkNonce.nonce == row.nonce, LinkNonce.used_at.is_(None))
+    guard = LinkNonce.nonce == row.nonce
+    if row.purpose not in REUSABLE:
+        guard = guard & LinkNonce.used_at.is_(None)
+    claimed = db.session.execute(update(LinkNonce).where(guard)
                                  .values(used_at=now).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise LinkError("used")

@@ -16,6 +16,7 @@ from flask import Flask, current_app, render_template
 from flask_babel import format_decimal
 
 from app.cases.models import Case
+from app.chamber import chamber_name
 from app.extensions import db
 from app.scheduling import links, mail_texts
 from app.scheduling.mail_templates import TEMPLATES
@@ -124,7 +125,7 @@ def context_for(row: OutboxMessage) -> dict:
     stored = dict(row.context)
     if unsubscribe := _unsubscribe_url(row):
         stored["unsubscribe_url"] = unsubscribe
-    context = {"row": row, "chamber": current_app.config["CHAMBER_NAME"],
+    context = {"row": row, "chamber": chamber_name(current_app.config),
                "signature": current_app.config["CHAMBER_SIGNATURE"], **stored}
     if builder := registry().builders.get(row.template_key):
         context.update(builder(row))

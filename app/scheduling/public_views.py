@@ -1,7 +1,8 @@
 """Pages a business reaches from a link in an email: answers and unsubscribing (no account needed).
 
 Opening a link (GET) never changes anything, because mail scanners follow links; only the
-confirm button (POST) does. The signed single-use token is the authorisation.
+confirm button (POST) does. The signed token is the authorisation; an answer link stays valid for
+its lifetime, so the business can change its answer (the latest counts).
 """
 
 from flask import Blueprint, render_template, request
@@ -29,18 +30,21 @@ def _link_error(error: links.LinkError):
 @bp.route("/a/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
 def answer(token: str):
-    """Show the answer of the link pre-selected with one confirm button; the POST records it."""
+    """Show the answer of the link pre-selected with one confirm button; the POST records it (or a change)."""
     try:
         nonce, payload = links.open_token("answer", token)
         form = AnswerForm(answer=payload.get("a") if payload.get("a") in responses.ANSWERS else None)
         if request.method == "POST" and form.validate_on_submit():
-            responses.record_answer(nonce, form.answer.data)
+            changed = responses.record_answer(nonce, form.answer.data)
             return render_template("public/answer_done.html", answer=responses.answer_label(form.answer.data),
-                                   needs_help=form.answer.data == responses.NEEDS_HELP)
+                                   needs_help=form.answer.data == responses.NEEDS_HELP, changed=changed,
+                                   valid_until=links.valid_until(nonce))
     except links.LinkError as error:
         return _link_error(error)
     status = 422 if request.method == "POST" else 200
-    return render_template("public/answer.html", form=form, business=responses.business_of(nonce)), status
+    latest = responses.latest_answer(nonce.case_id) if nonce.case_id else None
+    return render_template("public/answer.html", form=form, business=responses.business_of(nonce),
+                           latest=latest), status
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])

@@ -1,22 +1,25 @@
 """What a business does through a link in an email: answer "How is it going?" or unsubscribe.
 
-Both run as the system (actor None); the signed single-use link is the authorisation. Each
-operation marks the link used, writes the timeline and commits once.
+Both run as the system (actor None); the signed link is the authorisation. Each operation marks
+the link used, writes the timeline and commits once. An answer may be changed while its link lives:
+the latest answer counts, each change is on the timeline, and its consequences follow the latest one.
 """
 
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.cases import consents
-from app.cases.models import Business, Case
+from app.cases.models import Business, Case, CaseEvent
 from app.cases.services import add_event
 from app.extensions import db
 from app.scheduling import links, outbox, reminders
 from app.scheduling.consent import refusal
-from app.scheduling.models import LinkNonce, OutboxMessage
+from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
 
 ANSWERS = {
@@ -25,6 +28,7 @@ ANSWERS = {
     "need_help": _l("I need support"),
 }
 NEEDS_HELP = "need_help"
+HELP_KEY = "answer-help"  # unique_key prefix of the reminder made when the business asks for support
 
 
 def answer_label(answer: str) -> str:
@@ -36,26 +40,65 @@ def business_of(row: LinkNonce) -> Business | None:
     return db.session.get(Business, row.business_id) if row.business_id else None
 
 
-def record_answer(row: LinkNonce, answer: str) -> Case:
-    """Record the business's answer on its case; help asked for becomes a reminder for the owner due now.
+@dataclass(frozen=True)
+class Answered:
+    """The case's latest answer to "How is it going?"."""
 
-    The answer makes the "no answer yet" reminders redundant, so they are cancelled.
+    answer: str
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        return answer_label(self.answer)
+
+
+def latest_answer(case_id: int) -> Answered | None:
+    """The latest answer the business gave on this case (the timeline holds every one)."""
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                      CaseEvent.kind == "business_answered")
+                              .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc()).limit(1))
+    answer = (event.data or {}).get("answer") if event else None
+    return Answered(answer, event.created_at) if answer in ANSWERS else None
+
+
+def _help_reminders(case: Case):
+    return select(Reminder).where(Reminder.case_id == case.id, Reminder.state == "open",
+                                  Reminder.unique_key.startswith(f"{HELP_KEY}:{case.id}:", autoescape=True))
+
+
+def record_answer(row: LinkNonce, answer: str) -> bool:
+    """Record the business's answer on its case; returns False when it only repeated its latest answer.
+
+    The first answer makes the "no answer yet" reminders redundant, so they are cancelled. Help asked
+    for becomes one reminder for the owner due now; an answer changed away from it cancels that reminder.
     """
     if answer not in ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
     case = db.session.get(Case, row.case_id) if row.case_id else None
     if case is None:
         raise links.LinkError("forged")
-    links.use(row)
+    links.use(row)  # locks the link's row first: two answers at once take turns
+    before = latest_answer(case.id)
+    if before is not None and before.answer == answer:
+        return False  # a second click on the same answer (or a reload) changes nothing
     label = answer_label(answer)
-    add_event(case, "business_answered", None,
-              _("The business answered “How is it going?”: %(answer)s", answer=label), answer=answer)
+    if before is None:
+        text = _("The business answered “How is it going?”: %(answer)s", answer=label)
+    else:
+        text = _("The business changed its answer to “How is it going?” from “%(before)s” to “%(answer)s”.",
+                 before=before.label, answer=label)
+    add_event(case, "business_answered", None, text, answer=answer)
     reminders.cancel_open(case, _("The business answered: %(answer)s", answer=label), until_answer=True)
-    if answer == NEEDS_HELP:
-        reminders.create(case, case.owner_id, utcnow(), _("The business asks for support"))
-    reminders.sync_next_due(case.id)
+    help_open = list(db.session.scalars(_help_reminders(case)))
+    if answer == NEEDS_HELP and not help_open:
+        reminders.create(case, case.owner_id, utcnow(), _("The business asks for support"),
+                         unique_key=f"{HELP_KEY}:{case.id}:{secrets.token_hex(8)}")
+    if answer != NEEDS_HELP:
+        for reminder in help_open:
+            reminders.close(reminder, "cancelled", _("The business changed its answer to: %(answer)s", answer=label))
     db.session.flush()
-    return case
+    reminders.sync_next_due(case.id)
+    return True
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,10 @@ def test_business_confirms_an_answer_from_the_mail_and_the_scout_sees_it(live_se
     expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihre Antwort")
     expect(business.get_by_role("status")).to_contain_text("„in Arbeit“")
 
-    # Opening the link again shows that it was used, and changes nothing.
+    # Opening the link again shows the answer given; the link stays usable to change it.
     business.goto(link)
-    expect(business.get_by_role("heading", level=1)).to_have_text("Dieser Link wurde bereits verwendet")
+    expect(business.get_by_role("heading", level=1)).to_have_text("Wie läuft es mit Ihrem Digitalisierungsvorhaben?")
+    expect(business.get_by_text("Ihre letzte Antwort vom")).to_contain_text("„in Arbeit“")
 
     scout: Page = new_page()
     log_in(scout, live_server.url, "scout")

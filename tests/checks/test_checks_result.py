@@ -10,6 +10,7 @@ from app.cases.models import CaseEvent, Measure
 from app.checks import questionnaire as qn
 from app.checks import summary
 from app.checks.models import Check
+from app.checks.recommendations import recommend
 from app.checks.scoring import score
 from app.extensions import db
 from app.partners.models import Partner
@@ -76,7 +77,10 @@ def test_result_shows_chart_table_level_and_the_top_five_gaps_in_order(client, l
     positions = [page.find(f"<h3>{text}</h3>") for text in texts[:5]]
     assert all(p > 0 for p in positions) and positions == sorted(positions)
     assert f"<h3>{texts[5]}</h3>" not in page and f"<h3>{texts[6]}</h3>" not in page
-    assert "Lücke 16 von 16" in page and "Umsetzung: nicht vorhanden" in page and "Relevanz: sehr relevant" in page
+    assert "Umsetzung: nicht vorhanden" in page and "Relevanz: sehr relevant" in page
+    # plain German: the order in words, no formula, no score arithmetic
+    assert "für den Betrieb am wichtigsten und bisher am wenigsten umgesetzt" in page
+    assert "Lücke =" not in page and "von 16" not in page and "(Version" not in page
     # measures, upcoming workshops on the topic, partners with the expertise
     assert "Bei der Handwerkersoftware nachfragen, ob sie XRechnung oder ZUGFeRD ausgeben kann" in page
     assert "E-Rechnung ab 2027: was Betriebe jetzt tun müssen" in page and "Rückblick" not in page
@@ -179,5 +183,24 @@ def test_an_old_v1_result_still_shows_with_its_own_questions(client, login, user
     db.session.commit()
     login("scout")
     page = client.get(f"/checks/{check.id}/result").get_data(as_text=True)
-    assert "(Version v1)" in page and "fragte nicht nach der Relevanz" in page
+    assert v1.title in page and "(Version" not in page and "die bisher am wenigsten umgesetzt sind" in page
     assert f"<h3>{v1.items[0].text}</h3>" in page  # the least implemented item first
+
+
+def test_partners_in_the_region_come_before_those_far_outside_however_well_they_match(app):
+    for partner in db.session.scalars(select(Partner)):
+        partner.active = False  # only the two below
+    security = db.session.scalars(select(Topic).where(Topic.key.in_(("it_security", "cloud_backup",
+                                                                      "data_protection")))).all()
+    db.session.add_all([
+        Partner(name="AAA Sicherheitszentrum Hannover", kind="consultant", city="Hannover", topics=list(security)),
+        Partner(name="ZZZ IT-Sicherheit Gladbeck", kind="consultant", city="Gladbeck", topics=list(security[:1])),
+    ])
+    db.session.commit()
+    questionnaire = qn.load("v1")
+    answers = {item.key: 4 for item in questionnaire.items} | {
+        item.key: 0 for d in questionnaire.dimensions if d.key == "security" for item in d.items}
+    first = recommend(questionnaire, answers)[0]
+    assert first.gap.dimension.key == "security"
+    # Gladbeck is in the region; Hannover covers more of the expertise, but is far away.
+    assert [p.name for p in first.partners] == ["ZZZ IT-Sicherheit Gladbeck", "AAA Sicherheitszentrum Hannover"]

@@ -26,7 +26,7 @@ from app.scheduling import links
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
 from app.workshops.models import Workshop
-from tests.check_helpers import step_data
+from tests.check_helpers import start, step_data
 from tests.factories import make_case
 from tests.mailflow import (
     BASE_URL,
@@ -101,7 +101,8 @@ def test_the_business_fills_in_and_submits_the_check_through_the_link(client, se
     assert review.status_code == 200 and "Alle Fragen sind beantwortet" in review.get_data(as_text=True)
     done = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
     assert done.status_code == 200, done.get_data(as_text=True)[:1000]
-    assert "Vielen Dank" in done.get_data(as_text=True)
+    result = done.get_data(as_text=True)
+    assert "Vielen Dank" in result and "Hier ist Ihr Ergebnis" in result
 
     check = _check(case)
     assert check.status == "completed" and check.kind == "t0" and check.created_by_id is None
@@ -116,6 +117,15 @@ def test_the_business_fills_in_and_submits_the_check_through_the_link(client, se
     assert reminder is not None and reminder.state == "open" and reminder.assignee_id == case.owner_id
     assert reminder.due_at <= utcnow()
     assert case.state == "contacted"  # the business does not move the case; the scout discusses it first
+
+    # The business sees its result at once, as the scout's result page shows it, under the chamber's name.
+    assert '<span class="brand">Handwerkskammer Münster</span>' in result
+    assert f"Stufe {check.level} von 5" in result and '<svg class="chart-svg"' in result
+    assert "Punkte je Handlungsfeld" in result and "Was Sie zuerst angehen könnten" in result
+    top = recommend(qn.load(check.questionnaire_version), check.answers)[0]
+    assert f"<h3>{top.gap.item.text}</h3>" in result and top.suggestions[0].text in result
+    assert 'type="checkbox"' not in result and "Zurück zum Fall" not in result and "/workshops/" not in result
+    assert "Lücke =" not in result and "(Version" not in result
 
     # The scout sees it on the timeline.
     with client.session_transaction() as session:
@@ -145,6 +155,36 @@ def test_the_business_can_stop_and_resume_with_the_same_link(client, sent):
     refused = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
     assert refused.status_code == 422
     assert snapshot(case.id) == before
+
+
+def test_a_scouts_unfinished_draft_is_not_shown_to_the_business_nor_changed_by_it(client, sent, users):
+    case, link = sent
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = sessions.open_now(users["scout"]), True
+    scout_check = start(client, case)
+    assert client.post(f"/checks/{scout_check.id}/steps/1",
+                       data={**step_data(1, "4", "4"), "go": "next"}).status_code == 302
+    with client.session_transaction() as session:
+        session.clear()
+
+    opened = client.get(link)
+    assert opened.headers["Location"].endswith(f"{link}/steps/1")  # not the scout's resume point
+    page = client.get(f"{link}/steps/1").get_data(as_text=True)
+    assert [tag for tag in re.findall(r"<input[^>]*>", page) if "checked" in tag and 'type="radio"' in tag] == []
+
+    assert _step(client, link, 1, implementation="1", relevance="2").status_code == 302
+    db.session.expire_all()
+    scouts, business = db.session.get(Check, scout_check.id), _check(case)
+    assert business.id != scouts.id and business.created_by_id is None
+    item = qn.load().dimensions[0].items[0].key
+    assert scouts.answers[item] == {"implementation": 4, "relevance": 4}  # the scout's draft is as it was
+    assert business.answers[item] == {"implementation": 1, "relevance": 2}
+
+    # The scout sees both drafts on the case, the business's marked as its self-check.
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = sessions.open_now(users["scout"]), True
+    panel = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert panel.count("nicht abgeschlossen") == 2 and panel.count("(Selbstcheck des Betriebs)") == 1
 
 
 def _checked_value(page: str, name: str) -> str | None:
@@ -242,7 +282,7 @@ def test_the_results_mail_shows_the_top_gaps_with_measures_workshops_and_partner
                                                                         "data_protection")))))
     db.session.add(Workshop(title="Sicher im Netz für Handwerksbetriebe", topic_id=topic.id, place="Gelsenkirchen",
                             starts_at=utcnow() + timedelta(days=20), description=""))
-    partner = Partner(name="Sicherheitsberatung Ruhr GmbH", kind="consultant", city="Bochum", topics=topics)
+    partner = Partner(name="Sicherheitsberatung Ruhr GmbH", kind="consultant", city="Gladbeck", topics=topics)
     db.session.add(partner)
     db.session.commit()
     case = consenting_case(users["scout"])

@@ -5,6 +5,7 @@ reused links get a clear German page and change nothing.
 """
 
 import re
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from app.cases import workflow
 from app.cases.models import Business, Case, CaseEvent
 from app.extensions import db
-from app.scheduling import links
+from app.scheduling import links, responses
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
 from tests.mailflow import (
@@ -137,19 +138,58 @@ def test_posting_without_an_answer_asks_for_one_and_changes_nothing(client, surv
     assert snapshot(case.id) == before
 
 
-def test_an_answer_link_works_once_the_others_of_the_mail_too(client, survey):
+def _help_reminders(case: Case) -> list[str]:
+    return [r.state for r in _reminders(case) if r.title == "Betrieb bittet um Unterstützung"]
+
+
+def test_the_business_may_change_its_answer_with_the_mails_links_and_the_latest_counts(client, survey):
     case, text = survey
     assert client.post(path_of(link_after(text, "umgesetzt")), data={"answer": "implemented"}).status_code == 200
-    after_first = snapshot(case.id)
 
-    for word in ("umgesetzt", "in Arbeit", "brauche Unterstützung"):
-        path = path_of(link_after(text, word))
-        for response in (client.get(path), client.post(path, data={"answer": "need_help"})):
-            page = response.get_data(as_text=True)
-            assert response.status_code == 410
-            assert "Dieser Link wurde bereits verwendet" in page and "Es wurde nichts geändert." in page
-    assert snapshot(case.id) == after_first
-    assert len(_events(case, "business_answered")) == 1
+    # Another link of the same mail still works: it shows the latest answer and offers the change.
+    help_link = path_of(link_after(text, "brauche Unterstützung"))
+    page = client.get(help_link).get_data(as_text=True)
+    assert "Ihre letzte Antwort vom" in page and "„umgesetzt“" in page and "es zählt die neueste Antwort" in page
+    assert 'value="need_help"' in _checked(page)[0]
+
+    page = client.post(help_link, data={"answer": "need_help"}).get_data(as_text=True)
+    assert "Vielen Dank für Ihre Antwort" in page and "bis zum" in page
+    db.session.expire_all()
+    first, changed = sorted(_events(case, "business_answered"), key=lambda e: e.id)
+    assert first.data["answer"] == "implemented" and changed.data["answer"] == "need_help"
+    assert changed.text == ("Der Betrieb hat seine Antwort auf „Wie läuft es?“ von „umgesetzt“ in "
+                            "„brauche Unterstützung“ geändert.")
+    assert _help_reminders(case) == ["open"]
+
+    # The same answer again (a second click, a reload) changes nothing: no second entry, no second reminder.
+    before = snapshot(case.id)
+    page = client.post(path_of(link_after(text, "in Arbeit")), data={"answer": "need_help"}).get_data(as_text=True)
+    assert "lag bereits vor; es hat sich nichts geändert" in page
+    after = snapshot(case.id)
+    assert after == before
+    assert _help_reminders(case) == ["open"]
+
+    # Changing away from "need help" withdraws the support reminder; asking again makes a new one.
+    client.post(help_link, data={"answer": "in_progress"})
+    db.session.expire_all()
+    assert _help_reminders(case) == ["cancelled"]
+    assert db.session.get(Case, case.id).next_due_at is None
+    client.post(help_link, data={"answer": "need_help"})
+    db.session.expire_all()
+    assert _help_reminders(case) == ["cancelled", "open"]
+    assert [e.data["answer"] for e in sorted(_events(case, "business_answered"), key=lambda e: e.id)] == [
+        "implemented", "need_help", "in_progress", "need_help"]
+
+
+def test_a_changed_answer_needs_a_link_that_still_lives(app, client, survey, monkeypatch):
+    case, _text = survey
+    link = _signed_days_ago(monkeypatch, 89, "answer", case, a="in_progress")
+    assert client.post(link, data={"answer": "in_progress"}).status_code == 200  # on its 89th day
+    app.config["LINK_ANSWER_MAX_AGE_DAYS"] = 88  # as on its 91st day
+    before = snapshot(case.id)
+    response = client.post(link, data={"answer": "need_help"})
+    assert response.status_code == 410 and "Dieser Link ist abgelaufen" in response.get_data(as_text=True)
+    assert snapshot(case.id) == before
 
 
 def test_a_forged_link_gets_a_clear_page_and_changes_nothing(client, survey, smtp_server):
@@ -262,3 +302,34 @@ def test_the_answer_form_needs_its_csrf_token(app, survey):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = browser.post(path, data={"answer": "in_progress", "csrf_token": token})
     assert response.status_code == 200 and len(_events(case, "business_answered")) == 1
+
+
+def test_two_clicks_on_need_help_at_once_make_one_entry_and_one_reminder(app, survey):
+    """Two requests, each with its own database session, open the same link and answer at once."""
+    case, text = survey
+    token = path_of(link_after(text, "brauche Unterstützung")).rsplit("/", 1)[1]
+    case_id = case.id
+    db.session.remove()
+    opened = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def click() -> None:
+        with app.app_context(), app.test_request_context():
+            try:
+                row, _payload = links.open_token("answer", token)
+                opened.wait()
+                outcomes.append(responses.record_answer(row, "need_help"))
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(outcomes) == [False, True]
+    stored = db.session.get(Case, case_id)
+    assert len(_events(stored, "business_answered")) == 1
+    assert _help_reminders(stored) == ["open"]
