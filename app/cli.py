@@ -101,13 +101,14 @@ def worker() -> None:
 def rebuild_check_figures() -> None:
     """Refill the check scores as rows, the per-case T0/T1 summary, the programme's sums and the funder report's
     changes T0→T1 from the checks."""
-    from app.checks import change_days, figures, summary
+    from app.checks import change_days, figures, gaps, summary
     from app.extensions import db
 
     with unit_of_work():
         cases = summary.rebuild(db.session.connection())
         figures.rebuild(db.session.connection())
         change_days.rebuild(db.session.connection())
+        gaps.rebuild(db.session.connection())
     click.echo(f"Check-Kennzahlen für {cases} Fälle neu aufgebaut.")
 
 

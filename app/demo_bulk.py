@@ -33,7 +33,7 @@ from app.cases import activity, consents, readmodel, workflow
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.chamber import chamber_name
 from app.checks import answers as ans
-from app.checks import change_days, figures
+from app.checks import change_days, figures, gaps
 from app.checks import questionnaire as qn
 from app.checks.models import FIRST, RECHECK, Check
 from app.checks.scoring import score
@@ -575,6 +575,7 @@ def seed_bulk(n: int, chunk_size: int = 5000) -> int:
     activity.backfill(db.session.connection())
     figures.rebuild(db.session.connection())
     change_days.rebuild(db.session.connection())
+    gaps.rebuild(db.session.connection())
     funnel_milestones.rebuild()
     support.rebuild()
     consents.record_bulk_consents()

@@ -4,7 +4,7 @@ from app.auth.audit import AuditEntry
 from app.auth.models import User
 from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
-from app.checks.models import CaseCheckSummary, Check, CheckScore
+from app.checks.models import CaseCheckSummary, CaseGap, Check, CheckScore
 from app.imports.models import ImportMapping, ImportRun
 from app.intake.models import CheckRequest, IntakeAssignment
 from app.partners.models import Partner, Referral
@@ -23,5 +23,5 @@ __all__ = [
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
     "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText", "CheckRequest",
-    "IntakeAssignment",
+    "IntakeAssignment", "CaseGap",
 ]

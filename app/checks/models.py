@@ -94,3 +94,16 @@ class ChangeDay(db.Model):
     cases: Mapped[int] = mapped_column(default=0, server_default="0")
     t0_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
     t1_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
+
+
+class CaseGap(db.Model):
+    """A case's weakest dimensions in its current check (its T1, else its T0): the workshop invitation list reads
+    the cases whose gaps lie on a workshop's topics through ix_case_gaps_dimension (kept by app.checks.gaps)."""
+
+    __tablename__ = "case_gaps"
+    __table_args__ = (Index("ix_case_gaps_dimension", "dimension", "questionnaire_version", "score", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(60), primary_key=True)
+    questionnaire_version: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float]

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from app.checks import change_days, figures
+from app.checks import change_days, figures, gaps
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_scores
 from app.checks.models import RECHECK, CaseCheckSummary, Check, CheckScore
@@ -86,6 +86,7 @@ def refresh(case_id: int) -> None:
     db.session.flush()
     figures.summary_changed(case_id, before, figures.contribution(values))
     change_days.summary_changed(before_values, values)
+    gaps.refresh(case_id)
 
 
 def _grouped(rows: Iterable[Any]) -> Iterable[tuple[int, list[Completed]]]:

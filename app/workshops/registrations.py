@@ -92,14 +92,16 @@ def _mail_key(template_key: str, registration: Registration) -> str:
 
 def queue_mail(case_: Case, registration: Registration, template_key: str, method: str | None = None,
                due_at=None, unique_key: str | None = None) -> OutboxMessage | None:
-    """Queue one of the registration's mails; without consent it is recorded as cancelled, with the reason."""
+    """Queue one of the registration's mails; without consent none is planned (as for every business mail)."""
     business = case_.business
+    if refusal(business):
+        return None
     context = {"case_id": case_.id, "registration_id": registration.id}
     if method:
         context.update(method=method, sequence=registration.sequence + registration.workshop.sequence)
     return outbox.queue(recipient=business.email or "", audience="business", template_key=template_key,
                         due_at=due_at or utcnow(), unique_key=unique_key or _mail_key(template_key, registration),
-                        case_id=case_.id, context=context, cancelled_because=refusal(business))
+                        case_id=case_.id, context=context)
 
 
 def _reminder_key(registration: Registration) -> str:
