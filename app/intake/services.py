@@ -38,9 +38,10 @@ def consent_text() -> str:
 
 
 def municipality_for(postcode: str) -> Municipality | None:
-    """The municipality of a postcode of the region; None for a postcode outside it."""
-    row = db.session.get(Postcode, postcode.strip())
-    return row.municipality if row else None
+    """The municipality of a postcode of the region (the first by name where it spans two: the scout corrects it);
+    None for a postcode outside it."""
+    return db.session.scalars(select(Municipality).join(Postcode, Postcode.municipality_id == Municipality.id)
+                              .where(Postcode.code == postcode.strip()).order_by(Municipality.name).limit(1)).first()
 
 
 def districts() -> list[str]:

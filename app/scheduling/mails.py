@@ -152,7 +152,7 @@ def render(row: OutboxMessage, texts: mail_texts.Texts | None = None) -> None:
 
 def preview(template_key: str, context: dict) -> tuple[str, str]:
     """Subject and plain text of a business template as it would read with this context (nothing is stored)."""
-    context = {"chamber": current_app.config["CHAMBER_NAME"], "signature": current_app.config["CHAMBER_SIGNATURE"],
+    context = {"chamber": chamber_name(current_app.config), "signature": current_app.config["CHAMBER_SIGNATURE"],
                **context}
     subject = " ".join(_render_text(f"mail/{template_key}.subject.txt", context, True).split())
     return subject, _tidy(_render_text(f"mail/{template_key}.txt", context, True))

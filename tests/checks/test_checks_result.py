@@ -116,7 +116,8 @@ def test_result_page_needs_the_same_number_of_queries_however_many_workshops_and
         _workshop(f"Workshop {n}", ["e_invoicing", "it_security", "time_recording", "website"][n % 4], n + 1)
     topic = db.session.scalar(select(Topic).where(Topic.key == "it_security"))
     for n in range(5):
-        db.session.add(Partner(name=f"IT-Partner {n}", kind="service_provider", topics=[topic]))
+        db.session.add(Partner(name=f"IT-Partner {n}", kind="service_provider", email=f"it{n}@partner.example.org",
+                               topics=[topic]))
     db.session.commit()
     assert queries() == before
 
@@ -193,8 +194,10 @@ def test_partners_in_the_region_come_before_those_far_outside_however_well_they_
     security = db.session.scalars(select(Topic).where(Topic.key.in_(("it_security", "cloud_backup",
                                                                       "data_protection")))).all()
     db.session.add_all([
-        Partner(name="AAA Sicherheitszentrum Hannover", kind="consultant", city="Hannover", topics=list(security)),
-        Partner(name="ZZZ IT-Sicherheit Gladbeck", kind="consultant", city="Gladbeck", topics=list(security[:1])),
+        Partner(name="AAA Sicherheitszentrum Hannover", kind="consultant", city="Hannover", topics=list(security),
+                email="info@aaa.example.org"),
+        Partner(name="ZZZ IT-Sicherheit Gladbeck", kind="consultant", city="Gladbeck", topics=list(security[:1]),
+                email="info@zzz.example.org"),
     ])
     db.session.commit()
     questionnaire = qn.load("v1")

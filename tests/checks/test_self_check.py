@@ -282,7 +282,8 @@ def test_the_results_mail_shows_the_top_gaps_with_measures_workshops_and_partner
                                                                         "data_protection")))))
     db.session.add(Workshop(title="Sicher im Netz für Handwerksbetriebe", topic_id=topic.id, place="Gelsenkirchen",
                             starts_at=utcnow() + timedelta(days=20), description=""))
-    partner = Partner(name="Sicherheitsberatung Ruhr GmbH", kind="consultant", city="Gladbeck", topics=topics)
+    partner = Partner(name="Sicherheitsberatung Ruhr GmbH", kind="consultant", city="Gladbeck", topics=topics,
+                      email="info@sicherheitsberatung.example.org")
     db.session.add(partner)
     db.session.commit()
     case = consenting_case(users["scout"])

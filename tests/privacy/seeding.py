@@ -11,7 +11,7 @@ from app.cases.models import Business, Case
 from app.extensions import db
 from app.partners import services as partners
 from app.partners.models import Partner
-from app.reference.models import Municipality, Topic, Trade
+from app.reference.models import Municipality, Trade
 from app.scheduling import reminders
 from app.scheduling.digest import queue_digests
 from app.scheduling.dispatch import dispatch_once
@@ -61,8 +61,9 @@ def seed_everywhere(scout: User, smtp_server) -> Case:
                                 move_on=False)
     add_attendance(case)
     with unit_of_work():
-        partner = db.session.scalar(select(Partner).where(Partner.active).order_by(Partner.id))
-        topic = db.session.scalar(select(Topic).order_by(Topic.id))
+        partner = db.session.scalar(select(Partner).where(Partner.active, Partner.email != "", Partner.topics.any())
+                                    .order_by(Partner.id))
+        topic = partner.topics[0]
         partners.refer(case, partner, topic, True, f"{CONTACT} bittet um Rückruf", scout, move_on=False)
         reminders.create(case, scout.id, utcnow() - timedelta(hours=1), f"{CONTACT} anrufen")
     with unit_of_work():

@@ -1,6 +1,7 @@
 """The chamber's name keeps its article wherever a business or a partner reads it (mails and public pages)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from tests.factories import RECORDS_FOR
 from tests.mailflow import BASE_URL, advance, consenting_case, path_of, scored_check
 
 NAME = "Handwerkskammer Münster"
+ROOT = Path(__file__).resolve().parents[2]
 # What may stand right before the bare name: an article, a dash or dot of a heading line, a tag, a line start.
 ALLOWED_BEFORE = {"der", "die", "–", "·"}
 
@@ -72,7 +74,12 @@ def test_every_mail_to_a_business_or_partner_names_the_chamber_with_its_article(
         if row.context.get("unsubscribe_url"):
             assert "am Digitalisierungsprogramm der Handwerkskammer Münster teilnimmt" in row.body_text
     db.session.rollback()
-    assert outside <= rendered, outside - rendered
+    # The workshop mails follow a registration, not a case's states: their sources put no bare word before the name.
+    assert outside - rendered <= {key for key in outside if key.startswith("workshop_")}, outside - rendered
+    for key in outside - rendered:
+        for suffix in ("subject.txt", "txt", "html"):
+            source = (ROOT / "templates" / "mail" / f"{key}.{suffix}").read_text(encoding="utf-8")
+            assert not re.search(r"\b(von|bei|an|mit|zu|für|aus|vom)\s+\{\{\s*chamber\s*\}\}", source), key
 
 
 def test_every_public_page_names_the_chamber_with_its_article(app, client, users):

@@ -32,16 +32,18 @@ from app.auth import sessions
 from app.auth.access import PUBLIC
 from app.checks import services as checks
 from app.extensions import db
+from app.imports.models import ImportRun
 from app.intake import links as intake_links
 from app.intake import services as intake
-from app.partners.models import Partner
+from app.partners import answers as partner_answers
+from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Trade
 from app.scheduling import links, outbox, reminders
 from app.scheduling.models import FollowUpRule
 from app.timeutil import today_berlin, utcnow
 from app.transactions import unit_of_work
 from app.workshops.models import Workshop
-from tests.factories import add_attendance, add_check, add_measure, make_case
+from tests.factories import add_attendance, add_check, add_measure, add_referral, make_case
 
 ANON = "anonymous"
 ROLES = (ANON, "scout", "lead", "admin")
@@ -217,6 +219,8 @@ class Fuzzer:
     def plausible(self, rule: Rule, argument: str) -> str:
         if argument == "token" and rule.endpoint == "intake.confirm":
             return _request_token()
+        if argument == "token" and rule.endpoint == "partners.answer":  # the partner's own signed link
+            return partner_answers.make_url(db.session.get(Referral, self.ids["referral_id"])).rsplit("/", 1)[1]
         if argument == "token":  # a fresh signed link of the route's purpose: a used one would only say so
             purpose = next(p for p, (endpoint, *_rest) in links.PURPOSES.items()
                            if endpoint.split(".")[0] == rule.endpoint.split(".")[0])
@@ -368,6 +372,10 @@ def ids(app, users) -> dict:
         reminder = reminders.create(case, scout.id, utcnow(), "Termin vereinbaren")
         mail = outbox.queue(recipient="info@brinkmann.example.org", audience="business",
                             template_key="check_results", due_at=utcnow(), unique_key="fuzz", case_id=case.id)
+    referral = add_referral(case)
+    run = ImportRun(filename="rolle.csv", stored_name="not-uploaded.csv", created_by_id=users["lead"].id)
+    db.session.add(run)
+    db.session.commit()
     return {
         "case_id": case.id, "business_id": case.business_id, "check_id": draft.id, "completed_check_id": completed.id,
         "measure_id": measure.id, "reminder_id": reminder.id, "outbox_id": mail.id,
@@ -375,7 +383,7 @@ def ids(app, users) -> dict:
         "partner_id": db.session.scalar(select(Partner.id)), "user_id": users["scout2"].id, "step": 1,
         # The business's own municipality, postcode and trade (deleting them is refused), and a mail text.
         "municipality_id": case.business.municipality_id, "code": case.business.postcode,
-        "trade_id": case.business.trade_id, "key": "how_is_it_going",
+        "trade_id": case.business.trade_id, "key": "how_is_it_going", "referral_id": referral.id, "run_id": run.id,
     }
 
 

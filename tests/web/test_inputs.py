@@ -116,10 +116,10 @@ def test_a_select_that_sends_no_id_gets_a_german_field_error(client, login, user
     assert response.status_code == 422
     assert _error_in(response, ("Bitte wählen Sie einen Eintrag aus der Liste.", "Keine gültige Auswahl."))
     topic = db.session.scalar(select(Topic.id))
-    response = client.post("/workshops/new", data={"title": "E-Rechnung", "topic_id": value,
+    response = client.post("/workshops/new", data={"title": "E-Rechnung", "topic_ids": value,
                                                    "starts_at": "2030-07-01T18:30", "place": "Gelsenkirchen"})
     assert response.status_code == 422 and topic is not None
-    assert _error_in(response, ("Bitte wählen Sie einen Eintrag aus der Liste.", "Keine gültige Auswahl."))
+    assert _error_in(response, ("Bitte wählen Sie ein Thema.", "Keine gültige Auswahl."))
     assert _count(Attendance) == 0 and _count(Workshop) == 1
 
 
@@ -144,8 +144,8 @@ def test_the_business_form_refuses_ids_outside_the_database_integer(client, logi
     login("scout")
     response = client.post("/businesses/new", data=data)
     assert response.status_code == 422
-    message = {"trade_id": "Bitte wählen Sie das Gewerk.", "municipality_id": "Bitte wählen Sie die Kommune.",
-               "owner_id": "Bitte wählen Sie einen Eintrag aus der Liste."}[field]
+    from_list = "Bitte wählen Sie einen Eintrag aus der Liste."
+    message = {"trade_id": "Bitte wählen Sie das Gewerk.", "municipality_id": from_list, "owner_id": from_list}[field]
     assert f'<p class="error" id="{field}-error">{message}</p>' in response.get_data(as_text=True)
     assert _count(Business) == 0
 
