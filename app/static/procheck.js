@@ -52,9 +52,12 @@
     var byCode = JSON.parse(select.dataset.postcodes);
     var postcode = select.form && select.form.elements.namedItem("postcode");
     if (!postcode) return;
-    postcode.addEventListener("input", function () {
+    function follow() {
       var ids = byCode[postcode.value.trim()];
       if (ids && ids.indexOf(parseInt(select.value, 10)) === -1) select.value = String(ids[0]);
-    });
+    }
+    postcode.addEventListener("input", follow);
+    // Typed before this script ran (a slow page): follow what is there already.
+    if (postcode.value !== postcode.defaultValue) follow();
   });
 })();
