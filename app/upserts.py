@@ -23,6 +23,6 @@ def add(table: Table, keys: Sequence[str], rows: list[dict]) -> None:
         index_elements=[table.c[key] for key in keys],
         set_={name: table.c[name] + statement.excluded[name] for name in sums},
     )
-    # A stable order: two transactions touching the same cells lock them in the same order (no deadlock).
-    for row in sorted(rows, key=lambda r: tuple(r[key] for key in keys)):
-        db.session.execute(statement, row)
+    # One executemany in a stable order: two transactions touching the same cells lock them in the same order (no
+    # deadlock). The rows are one per cell (the callers sum per key first), so no statement meets a cell twice.
+    db.session.execute(statement, sorted(rows, key=lambda r: tuple(r[key] for key in keys)))

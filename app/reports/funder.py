@@ -27,7 +27,7 @@ from app.cases.models import Business, Case
 from app.checks import change_days
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
-from app.checks.models import FIRST, RECHECK, Check
+from app.checks.models import FIRST, RECHECK
 from app.checks.summary import DMA_PREFIX
 from app.extensions import db
 from app.partners.models import PARTNER_KINDS, Partner, Referral
@@ -121,10 +121,6 @@ class Table:
 def _in(column, period: Period):
     start, end = period.utc_bounds()
     return and_(column >= start, column < end)
-
-
-def completed_in(period: Period):
-    return and_(Check.status == "completed", _in(Check.completed_at, period))
 
 
 def _mean(value) -> float | None:

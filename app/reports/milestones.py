@@ -137,7 +137,8 @@ def _withdrawal(row) -> list[Share]:
 def contribution(row) -> list[Share]:
     """The case's share of the cells of its cohort month: (dim, key, metric, bucket) entries, each counting one."""
     keys = list(zip(("all", *DIMS), ("", *_keys(row)), strict=True))
-    return [(dim, key, metric, b) for dim, key in keys for metric, b in _metrics(row)] + _withdrawal(row)
+    metrics = _metrics(row)  # the same for every breakdown: computed once
+    return [(dim, key, metric, b) for dim, key in keys for metric, b in metrics] + _withdrawal(row)
 
 
 def _cells(month: int, shares: Iterable[Share], weight: int, into: dict) -> None:

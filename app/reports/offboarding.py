@@ -1,13 +1,13 @@
 """Handing cases over in bulk: all cases of an account before it is disabled, or all cases matching the pipeline's
-filter. Both go through app.cases.services.reassign in batches (a timeline entry per case, the read model's
-counts and the open reminders moved by the case_reassigned hooks), all in the request's one transaction.
+filter. Both go through app.cases.services.reassign_in_bulk in batches (set-based: a timeline entry per case, the
+read model's counts and the open reminders moved by the case_reassigned hooks), all in the request's one
+transaction.
 """
 
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth import services as auth_services
 from app.auth.models import User
@@ -15,7 +15,6 @@ from app.cases import readmodel
 from app.cases import services as case_services
 from app.cases.models import Case
 from app.cases.vocab import State
-from app.cases.workflow import Conflict
 from app.extensions import db
 from app.reports.services import CaseFilter, ReassignRefused, case_query
 from app.scheduling import outbox
@@ -47,16 +46,10 @@ def take_over(owner_id: int | None, leaving: User | None = None) -> User:
 def reassign_all(ids: Select, new_owner: User, actor: User) -> int:
     """Reassign every case whose id the select yields, BATCH at a time in id order; returns how many moved."""
     moved, after = 0, 0
-    try:
-        while True:
-            batch = list(db.session.scalars(ids.where(Case.id > after).order_by(None).order_by(Case.id).limit(BATCH)))
-            if not batch:
-                return moved
-            cases = list(db.session.scalars(select(Case).where(Case.id.in_(batch)).order_by(Case.id)))
-            moved += case_services.reassign(cases, new_owner, actor)
-            after = batch[-1]
-    except StaleDataError as exc:  # someone changed one of the cases meanwhile: nothing is kept
-        raise ReassignRefused(Conflict().message) from exc
+    while batch := list(db.session.scalars(ids.where(Case.id > after).order_by(None).order_by(Case.id).limit(BATCH))):
+        moved += case_services.reassign_in_bulk(batch, new_owner, actor)
+        after = batch[-1]
+    return moved
 
 
 def reassign_matching(filters: CaseFilter, owner_id: int | None, actor: User) -> int:

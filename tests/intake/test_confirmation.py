@@ -160,6 +160,22 @@ def test_a_known_business_without_open_case_gets_a_new_case_but_no_second_busine
     assert business.email_consent and business.employees == 7  # consent recorded, the gap filled
 
 
+def test_a_business_that_once_unsubscribed_consents_again_by_its_confirmed_request(client, users, requested):
+    from app.cases.consents import Consent
+
+    old = make_case(users["scout2"], name="Tischlerei Kranz GmbH")
+    old.business.email, old.business.email_consent, old.business.unsubscribed_at = EMAIL, True, utcnow()
+    db.session.commit()
+    bring_to(old, "withdrawn", users["scout2"])
+
+    assert client.post(confirm_path(requested)).status_code == 200
+    business = db.session.get(Business, old.business_id)
+    assert business.unsubscribed_at is None and business.email_consent
+    consent = db.session.scalars(select(Consent).where(Consent.business_id == business.id)
+                                 .order_by(Consent.id.desc())).first()
+    assert (consent.source, consent.text_version) == ("public_request", requested.consent_text_version)
+
+
 def test_a_known_business_with_an_open_case_gets_the_request_on_its_timeline_and_its_owner_a_reminder(
         client, users, requested):
     open_case = make_case(users["scout"], name=" tischlerei KRANZ ", postcode="45879")  # same by name + postcode

@@ -106,3 +106,23 @@ def test_the_pipeline_offers_all_matching_with_the_count(client, login, users):
     assert "Alle 2 Fälle dieses Filters übergeben" in client.get("/pipeline").get_data(as_text=True)
 
 
+
+
+@pytest.mark.postgres
+def test_a_bulk_reassignment_bumps_each_cases_version_and_activity(app, users):
+    """Set-based, yet like one by one: a timeline entry per case, the latest activity now, and a version bump (an
+    edit saved on the old version then fails as a conflict instead of overwriting the new owner)."""
+    from app.cases.models import CaseEvent
+    from app.cases.services import reassign_in_bulk
+
+    cases = [make_case(users["scout"], f"Betrieb {n}") for n in range(3)]
+    old_version = db.session.get(Case, cases[0].id).version
+    with unit_of_work():
+        assert reassign_in_bulk([case.id for case in cases], users["scout2"], users["lead"]) == 3
+    rows = db.session.execute(select(Case.id, Case.owner_id, Case.version, Case.last_activity_at)
+                              .where(Case.id.in_([case.id for case in cases]))).all()
+    assert {row.owner_id for row in rows} == {users["scout2"].id} and {row.version for row in rows} == {old_version + 1}
+    entries = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "reassigned")).all()
+    assert sorted(entry.case_id for entry in entries) == sorted(case.id for case in cases)
+    assert all(entry.data == {"from_owner": users["scout"].id, "to_owner": users["scout2"].id} for entry in entries)
+    assert all(row.last_activity_at == entries[0].created_at for row in rows)
