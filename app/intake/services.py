@@ -110,11 +110,11 @@ def confirm(row: CheckRequest) -> Case:
         cases.fill_business(business, values, None, consents.Source.PUBLIC_REQUEST)
     else:
         cases.update_business(business, values, None, consents.Source.PUBLIC_REQUEST)
+        case = open_case_of(business)
     if business.unsubscribed_at is not None:  # asking again ends an earlier unsubscribe: this consent counts now
         business.unsubscribed_at = None
         consents.grant(business, consents.Purpose.EMAIL, consents.Source.PUBLIC_REQUEST, None,
                        text_version=row.consent_text_version)
-        case = open_case_of(business)
     new_case = case is None
     if new_case:
         case = cases.open_business_case(business, assignment.owner_for(row.municipality_id), None)
