@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER: every id column, and what a query may compare with one
 MAX_PAGE = 100_000  # a page number beyond this is no page of any list (and its OFFSET still fits an INTEGER)
@@ -82,6 +84,14 @@ def db_id(value) -> int | None:
 
 def _refusal(message: str, code: int = 400):
     return render_template("errors/error.html", code=code, message=message), code
+
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (rendered inside a fieldset by the template)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def accepts_upload(max_bytes_setting: str) -> Callable:

@@ -10,6 +10,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.admin.trades import required_text
 from app.auth import audit
 from app.auth.models import User
 from app.cases.models import Business
@@ -20,15 +21,6 @@ from app.reference.models import Municipality, Postcode
 POSTCODE = re.compile(r"[0-9]{5}")
 
 
-def _clean(value: str, field: str, limit: int, empty_message) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise DomainError(empty_message, field)
-    if len(value) > limit:
-        raise DomainError(_l("At most %(max)d characters, please.", max=limit), field)
-    return value
-
-
 def _name_taken(name: str, municipality: Municipality | None) -> bool:
     other = db.session.scalar(select(Municipality).where(func.lower(Municipality.name) == name.lower()))
     return other is not None and other is not municipality
@@ -36,8 +28,8 @@ def _name_taken(name: str, municipality: Municipality | None) -> bool:
 
 def save_municipality(municipality: Municipality | None, *, name: str, district: str, actor: User) -> Municipality:
     """Add a municipality (None) or rename one; the name is unique (case-insensitive)."""
-    name = _clean(name, "name", 120, _l("Please enter the municipality's name."))
-    district = _clean(district, "district", 120, _l("Please enter the district."))
+    name = required_text(name, "name", 120, _l("Please enter the municipality's name."))
+    district = required_text(district, "district", 120, _l("Please enter the district."))
     if _name_taken(name, municipality):
         raise DomainError(_l("A municipality named “%(name)s” exists already.", name=name), "name")
     if municipality is None:

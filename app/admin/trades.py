@@ -29,7 +29,8 @@ def groups() -> list[str]:
     return list(db.session.scalars(select(Trade.group).distinct().order_by(Trade.group)))
 
 
-def _text(value: str | None, field: str, limit: int, empty_message) -> str:
+def required_text(value: str | None, field: str, limit: int, empty_message) -> str:
+    """One line of text, spaces collapsed; a German refusal when empty or too long."""
     value = " ".join((value or "").split())
     if not value:
         raise DomainError(empty_message, field)
@@ -41,8 +42,8 @@ def _text(value: str | None, field: str, limit: int, empty_message) -> str:
 def save_trade(trade: Trade | None, *, number: int | None, name: str, annex: str, group: str,
                actor: User) -> Trade:
     """Add a trade (None) or change one; refused with a German message, nothing changed."""
-    name = _text(name, "name", 120, _l("Please enter the trade's name."))
-    group = _text(group, "group", 80, _l("Please enter the trade group."))
+    name = required_text(name, "name", 120, _l("Please enter the trade's name."))
+    group = required_text(group, "group", 80, _l("Please enter the trade group."))
     if annex not in ANNEXES:
         raise DomainError(_l("Please choose annex A, B1 or B2."), "annex")
     other = db.session.scalar(select(Trade).where(func.lower(Trade.name) == name.lower()))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.auth import audit, sessions, throttle
-from app.auth.models import ROLES, User
+from app.auth.models import ROLES, Role, User
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from app.errors import DomainError
 from app.extensions import db
@@ -37,6 +37,12 @@ READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 
 # One answer for an unknown address, a disabled account and a wrong password: it tells nobody which it was.
 WRONG_CREDENTIALS = _l("Email address or password is wrong.")
+
+
+def active_scouts() -> list[User]:
+    """The active process scouts by name (who may take cases)."""
+    return list(db.session.scalars(select(User).where(User.role == Role.SCOUT, User.active.is_(True))
+                                   .order_by(User.name)))
 
 
 def find_user(email: str) -> User | None:

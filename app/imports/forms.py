@@ -3,12 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, SelectMultipleField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.imports.rows import FIELDS
-from app.inputs import NOT_IN_LIST, db_id, parse_int
+from app.inputs import NOT_IN_LIST, CheckboxesField, db_id, parse_int
 
 NOT_MAPPED = -1
 
@@ -52,11 +51,6 @@ def mapping_form(headers: list[str], mapping: dict[str, int], **kwargs) -> Mappi
         if not form.is_submitted():
             form[name].data = mapping.get(name, NOT_MAPPED)
     return form
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SelectionForm(FlaskForm):

@@ -62,6 +62,3 @@ def open_cases(selection: Selection, owner_ids: list[int], actor: User) -> int:
     return workflow.open_in_bulk(businesses(selection), owners, actor)
 
 
-def active_scouts() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == Role.SCOUT, User.active.is_(True))
-                                   .order_by(User.name)))

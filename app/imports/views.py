@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import transactions
+from app.auth import services as auth_services
 from app.auth.access import access
 from app.errors import DomainError
 from app.extensions import db
@@ -142,7 +143,7 @@ def open_cases():
     # The selection comes by GET (counting, no CSRF needed); opening is a POST with its CSRF token.
     form = OpenCasesForm() if request.method == "POST" else OpenCasesForm(request.args, meta={"csrf": False})
     _selection_choices(form)
-    form.owners.choices = [(u.id, u.name) for u in opening.active_scouts()]
+    form.owners.choices = [(u.id, u.name) for u in auth_services.active_scouts()]
     if request.method == "POST" and form.validate_on_submit():
         try:
             with transactions.refusable():

@@ -2,12 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.cases.records import RecordForm
-from app.inputs import NOT_IN_LIST, db_id
+from app.inputs import NOT_IN_LIST, CheckboxesField, db_id
 from app.partners.answers import ANSWERS
 from app.partners.models import PARTNER_KINDS
 
@@ -19,13 +18,6 @@ KIND_LABELS = {
     "service_provider": _l("Service provider"),
 }
 assert set(KIND_LABELS) == set(PARTNER_KINDS), "every partner kind needs a German label"
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (rendered inside a fieldset by the template)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PartnerForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transactions
+from app.auth import services as auth_services
 from app.auth.access import access
 from app.auth.models import User
 from app.cases import readmodel
@@ -20,7 +21,7 @@ bp = Blueprint("handover", __name__)
 
 
 def _scouts_for(form: HandoverForm, leaving: User | None = None) -> None:
-    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in services.active_scouts()
+    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in auth_services.active_scouts()
                                            if user != leaving)]
 
 

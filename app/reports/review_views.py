@@ -6,6 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import transactions
+from app.auth import services as auth_services
 from app.auth.access import access
 from app.auth.models import User
 from app.cases.workflow import state_label
@@ -28,7 +29,7 @@ def _page(name: str) -> int:
 def _render(form: ReassignForm | None = None, thresholds: ThresholdForm | None = None, status: int = 200,
             problem: str | None = None):
     per_page = current_app.config["PAGE_SIZE"]
-    scouts = services.active_scouts()
+    scouts = auth_services.active_scouts()
     form = form or ReassignForm(formdata=None)
     form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in scouts)]
     limits = review.thresholds()
@@ -68,7 +69,7 @@ def queue():
 def reassign():
     """Hand the cases ticked in one of the queue's sections over to a scout."""
     form = ReassignForm()
-    form.new_owner.choices = [(user.id, user.name) for user in services.active_scouts()]
+    form.new_owner.choices = [(user.id, user.name) for user in auth_services.active_scouts()]
     if not form.validate_on_submit():
         return _render(form, status=400)
     try:

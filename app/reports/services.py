@@ -73,10 +73,6 @@ def counts_per_state() -> dict[str, int]:
     return result
 
 
-def active_scouts() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == "scout", User.active).order_by(User.name)))
-
-
 def municipalities() -> list[Municipality]:
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import transactions
+from app.auth import services as auth_services
 from app.auth.access import access
 from app.inputs import int_arg, page_arg
 from app.reports import charts, services
@@ -17,7 +18,7 @@ bp = Blueprint("reports", __name__)
 
 
 def _render(form: ReassignForm, status: int = 200, problem: str | None = None):
-    scouts = services.active_scouts()
+    scouts = auth_services.active_scouts()
     towns = services.municipalities()
     by_scout = services.per_scout(scouts)
     filters_form = FilterForm(request.args)
@@ -55,7 +56,7 @@ def pipeline():
 def reassign():
     """Hand the ticked cases over to another scout."""
     form = ReassignForm()
-    form.new_owner.choices = [(user.id, user.name) for user in services.active_scouts()]
+    form.new_owner.choices = [(user.id, user.name) for user in auth_services.active_scouts()]
     if not form.validate_on_submit():
         return _render(form, 400)
     try:

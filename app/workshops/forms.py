@@ -8,16 +8,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.cases.records import RecordForm
-from app.inputs import NOT_IN_LIST, db_id, parse_int
+from app.inputs import NOT_IN_LIST, CheckboxesField, db_id, parse_int
 from app.workshops.models import RegistrationStatus, WorkshopStatus
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -35,13 +33,6 @@ REGISTRATION_LABELS = {
     RegistrationStatus.ATTENDED: _l("attended"),
     RegistrationStatus.NO_SHOW: _l("did not come"),
 }
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (rendered inside a fieldset by the template)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class WorkshopForm(FlaskForm):
