@@ -1,8 +1,12 @@
-"""Steps the browser tests share: signing in through the real login form, and the German state labels."""
+"""Steps the browser tests share: signing in through the real login form, the German state labels, and the
+axe-core check against WCAG 2.1 AA."""
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ACCOUNTS, PASSWORD
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # What the user sees for each state (translations/de): asserting the German text, not the key.
 STATE_DE = {
@@ -22,6 +26,14 @@ def log_in(page: Page, base_url: str, who: str) -> None:
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     expect(page.get_by_role("button", name="Abmelden", exact=True)).to_be_visible()
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    """No WCAG 2.1 AA violation on the page. Waits for the page to have loaded: a link clicked just before may
+    still be navigating, and axe run on a document being replaced fails with "Cannot read properties of null"."""
+    page.wait_for_load_state("load")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
+    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
 def state_badge(page: Page):

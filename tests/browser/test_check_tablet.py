@@ -5,7 +5,6 @@ print and the take-over of a suggested measure. axe-core checks the check form a
 import re
 from datetime import timedelta
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -17,12 +16,11 @@ from app.extensions import db
 from app.reference.models import Topic
 from app.timeutil import utcnow
 from app.workshops.models import Workshop
-from tests.browser.helpers import STATE_DE, log_in
+from tests.browser.helpers import STATE_DE, assert_accessible, log_in
 from tests.factories import make_case
 
 V2 = qn.load("v2")
 TABLET = {"width": 768, "height": 1024}
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WORKSHOP = "E-Rechnung ab 2027: was Betriebe jetzt tun müssen"
 # Gaps to find on the result page: item -> (implementation, relevance); all else fully implemented, very relevant.
 SPECIAL = {"office_e_invoice_issue": ("nicht vorhanden", "sehr relevant"),
@@ -33,10 +31,6 @@ SPECIAL = {"office_e_invoice_issue": ("nicht vorhanden", "sehr relevant"),
            "data_ai_use": ("überwiegend umgesetzt", "wenig relevant"),  # the sixth gap: not shown
            "strategy_plan": ("Keine Angabe", "relevant")}
 
-
-def assert_accessible(page: Page, what: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
 def assert_fits_the_tablet(page: Page) -> None:

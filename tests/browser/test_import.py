@@ -3,22 +3,16 @@ its progress bar (polled by import-progress.js) until the page shows the result.
 
 import re
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.cases.models import Business
 from app.extensions import db
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assert_accessible, log_in
 from tests.imports.register import register_rows, write_csv
 
 ROWS = 3000
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-
-def assert_accessible(page, what: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
 def test_lead_imports_a_register_extract_with_a_progress_bar(page, live_server, tmp_path):

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from tests.browser.helpers import log_in
-from tests.browser.test_check_tablet import assert_accessible
+from tests.browser.helpers import assert_accessible, log_in
 from tests.privacy.seeding import CONTACT, NAME, new_business
 
 

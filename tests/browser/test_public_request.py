@@ -5,7 +5,6 @@ the link errors)."""
 
 import re
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -14,17 +13,12 @@ from app.extensions import db
 from app.intake import assignment
 from app.reference.models import Municipality
 from app.transactions import unit_of_work
-from tests.browser.helpers import STATE_DE, log_in
+from tests.browser.helpers import STATE_DE, assert_accessible, log_in
 from tests.conftest import ACCOUNTS
 from tests.mailflow import bodies, deliver, received
 
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 EMAIL = "info@kranz.example.org"
 
-
-def assert_accessible(page: Page, what: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
 def assert_fits(page: Page) -> None:

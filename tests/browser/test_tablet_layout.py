@@ -3,7 +3,6 @@ due dates say "heute" / "überfällig seit …", and both pages stay axe-clean (
 
 from datetime import datetime, time, timedelta
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -13,10 +12,9 @@ from app.reference.models import Municipality, Trade
 from app.scheduling import reminders
 from app.timeutil import BERLIN, today_berlin
 from app.transactions import unit_of_work
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assert_accessible, log_in
 from tests.factories import make_case
 
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TABLET = {"width": 768, "height": 1024}
 
 # Every card, every table's container and every value of the business's facts: its content fits its box.
@@ -24,10 +22,6 @@ CLIPPED = """() => [...document.querySelectorAll('main .card, main .table-wrap, 
   .filter(el => el.scrollWidth > el.clientWidth)
   .map(el => (el.id || el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 60))"""
 
-
-def assert_accessible(page: Page, what: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
 def assert_nothing_clipped(page: Page) -> None:

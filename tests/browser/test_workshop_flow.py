@@ -11,8 +11,8 @@ from app.auth.models import User
 from app.extensions import db
 from app.timeutil import utcnow
 from app.workshops.models import Registration, Workshop
-from tests.browser.helpers import STATE_DE, log_in
-from tests.browser.test_check_tablet import TABLET, assert_accessible, assert_fits_the_tablet
+from tests.browser.helpers import STATE_DE, assert_accessible, log_in
+from tests.browser.test_check_tablet import TABLET, assert_fits_the_tablet
 from tests.conftest import ACCOUNTS
 from tests.mailflow import bodies, deliver, link_after
 from tests.workshops.helpers import checked_case, workshop
