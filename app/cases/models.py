@@ -46,6 +46,9 @@ class Business(db.Model):
     consent_source: Mapped[str] = mapped_column(String(200), default="")
     # Set by the unsubscribe link; no business email is queued or sent afterwards.
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by app.privacy's erasure (Art. 17 or the retention rule) when it anonymised this business: nobody picks,
+    # matches or contacts it again (bulk opening, duplicate matching, searches leave it out).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     trade: Mapped[Trade] = relationship(lazy="joined")

@@ -3,18 +3,23 @@
 Set-based, for ten thousand businesses as for ten (app.cases.workflow.open_in_bulk): one INSERT … SELECT makes
 the cases (owners dealt round robin by row_number() over the businesses' ids, or all to one scout), one more their
 "opened" timeline entries, and the `cases_opened_in_bulk` hooks give them what opening one case gives (the
-pipeline's cells, the first state's reminders, the funnel's rows) in the same transaction. Only businesses without
-an open case are taken.
+pipeline's cells, the first state's reminders, the funnel's rows) in the same transaction.
+
+Which businesses are taken: never an anonymised one (app.privacy erased it: nobody contacts it again); by default
+only those that never had a case (a business that withdrew or already implemented is not contacted again in bulk);
+with `include_finished` also those whose cases are all finished (withdrawn or implemented). `counts` says in one
+query how many are taken and how many are left out for which reason; its probes use ix_cases_business_id.
 """
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import case, exists, func, select, text
 
 from app.auth.models import Role, User
 from app.cases import workflow
 from app.cases.models import Business, Case
+from app.cases.vocab import State
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Trade
@@ -22,28 +27,75 @@ from app.reference.models import Trade
 BULK_LOCK = 712_031  # PostgreSQL advisory lock: two leads opening at once do not both open a business's case
 
 
+FINISHED = (State.WITHDRAWN, State.IMPLEMENTED)  # a case that has run its course
+
+
 @dataclass(frozen=True)
 class Selection:
     municipality_id: int | None = None
     trade_group: str | None = None
     trade_id: int | None = None
+    include_finished: bool = False  # also businesses whose cases are all finished
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The selected businesses by what bulk opening makes of them."""
+
+    new: int  # never had a case: taken
+    finished: int  # every case finished: taken only with include_finished
+    running: int  # a case still running: left out
+    anonymised: int  # left out
+    include_finished: bool
+
+    @property
+    def taken(self) -> int:
+        return self.new + (self.finished if self.include_finished else 0)
+
+    @property
+    def had_case(self) -> int:
+        """Left out because of an earlier or running case."""
+        return self.running + (0 if self.include_finished else self.finished)
+
+
+def _selected(selection: Selection) -> list:
+    conditions = []
+    if selection.municipality_id:
+        conditions.append(Business.municipality_id == selection.municipality_id)
+    if selection.trade_id:
+        conditions.append(Business.trade_id == selection.trade_id)
+    if selection.trade_group:
+        conditions.append(Business.trade_id.in_(select(Trade.id).where(Trade.group == selection.trade_group)))
+    return conditions
+
+
+def _any_case():
+    return exists().where(Case.business_id == Business.id)
+
+
+def _running_case():
+    return exists().where(Case.business_id == Business.id, Case._state.not_in([str(s) for s in FINISHED]))
 
 
 def businesses(selection: Selection):
-    """The selected businesses without an open case (a SELECT of ids)."""
-    open_case = exists().where(Case.business_id == Business.id, Case._state.in_(list(workflow.OPEN_STATES)))
-    query = select(Business.id).where(~open_case)
-    if selection.municipality_id:
-        query = query.where(Business.municipality_id == selection.municipality_id)
-    if selection.trade_id:
-        query = query.where(Business.trade_id == selection.trade_id)
-    if selection.trade_group:
-        query = query.where(Business.trade_id.in_(select(Trade.id).where(Trade.group == selection.trade_group)))
-    return query
+    """The selected businesses to open a case for (a SELECT of ids)."""
+    earlier = _running_case() if selection.include_finished else _any_case()
+    return select(Business.id).where(*_selected(selection), Business.anonymised_at.is_(None), ~earlier)
+
+
+def counts(selection: Selection) -> Counts:
+    """How many selected businesses are taken and left out, and why: one pass over them (each probed at most twice,
+    by ix_cases_business_id)."""
+    kind = case((Business.anonymised_at.is_not(None), "anonymised"), (_running_case(), "running"),
+                (_any_case(), "finished"), else_="new").label("kind")
+    kinds = select(kind).where(*_selected(selection)).subquery()
+    found = dict(db.session.execute(select(kinds.c.kind, func.count()).group_by(kinds.c.kind)).all())
+    return Counts(*(found.get(name, 0) for name in ("new", "finished", "running", "anonymised")),
+                  include_finished=selection.include_finished)
 
 
 def count(selection: Selection) -> int:
-    return db.session.scalar(select(func.count()).select_from(businesses(selection).subquery()))
+    return counts(selection).taken
 
 
 def _scouts(owner_ids: list[int]) -> list[int]:

@@ -133,13 +133,29 @@ def _selection_choices(form: SelectionForm) -> None:
 
 def _selection(form: SelectionForm) -> opening.Selection:
     return opening.Selection(municipality_id=form.municipality_id.data or None,
-                             trade_group=form.trade_group.data or None, trade_id=form.trade_id.data or None)
+                             trade_group=form.trade_group.data or None, trade_id=form.trade_id.data or None,
+                             include_finished=bool(form.include_finished.data))
+
+
+def _left_out(counts: opening.Counts) -> str:
+    """Which selected businesses are not taken, and why ("" when none)."""
+    reasons = []
+    if counts.had_case:
+        reasons.append(ngettext("%(num)d business has a running case", "%(num)d businesses have a running case",
+                                counts.had_case) if counts.include_finished else
+                       ngettext("%(num)d business already had a case", "%(num)d businesses already had a case",
+                                counts.had_case))
+    if counts.anonymised:
+        reasons.append(ngettext("%(num)d business is anonymised", "%(num)d businesses are anonymised",
+                                counts.anonymised))
+    return _("Left out: %(reasons)s.", reasons=", ".join(reasons)) if reasons else ""
 
 
 @bp.route("/open-cases", methods=["GET", "POST"])
 @access("lead")
 def open_cases():
-    """Open cases for the selected businesses without an open case and assign them to scouts in one step."""
+    """Open cases for the selected businesses (see app.imports.opening for which) and assign them to scouts in one
+    step; the page says how many are taken and how many are left out, and why."""
     # The selection comes by GET (counting, no CSRF needed); opening is a POST with its CSRF token.
     form = OpenCasesForm() if request.method == "POST" else OpenCasesForm(request.args, meta={"csrf": False})
     _selection_choices(form)
@@ -147,14 +163,17 @@ def open_cases():
     if request.method == "POST" and form.validate_on_submit():
         try:
             with transactions.refusable():
+                left_out = _left_out(opening.counts(_selection(form)))
                 opened = opening.open_cases(_selection(form), form.owners.data or [], current_user)
         except DomainError as error:
             form.owners.errors.append(error.message)
         else:
-            flash(ngettext("%(num)d case was opened.", "%(num)d cases were opened.", opened), "success")
-            return redirect(url_for("imports.open_cases", **{k: v for k, v in request.form.items()
-                                                             if k in ("municipality_id", "trade_group", "trade_id")}))
+            flash(" ".join(filter(None, (ngettext("%(num)d case was opened.", "%(num)d cases were opened.", opened),
+                                         left_out))), "success")
+            return redirect(url_for("imports.open_cases", **{k: v for k, v in request.form.items() if k in (
+                "municipality_id", "trade_group", "trade_id", "include_finished")}))
     valid = request.method == "POST" or form.validate()
-    count = opening.count(_selection(form)) if valid else None
+    counts = opening.counts(_selection(form)) if valid else None
     status = 400 if request.method == "POST" or not valid else 200
-    return render_template("imports/open_cases.html", form=form, count=count, number=format_decimal), status
+    return render_template("imports/open_cases.html", form=form, counts=counts,
+                           left_out=_left_out(counts) if counts else "", number=format_decimal), status

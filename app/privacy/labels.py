@@ -20,6 +20,7 @@ COLUMNS = {
     "employees": _l("Employees"), "email_consent": _l("Email consent"), "consent_at": _l("Consent given on"),
     "consent_source": _l("How was the consent given?"), "register_number": _l("Handwerksrolle number"),
     "unsubscribed_at": _l("Unsubscribed on"), "created_at": _l("Created"), "business_id": _l("Business no."),
+    "anonymised_at": _l("Anonymised on"),
     "case_id": _l("Case no."), "state": _l("State"), "opened_at": _l("Opened"), "closed_at": _l("Closed"),
     "purpose": _l("Purpose"), "granted_at": _l("Granted"), "source": _l("Source"), "note": _l("Note"),
     "text_version": _l("Text version"), "withdrawn_at": _l("Withdrawn"), "kind": _l("Kind"), "text": _l("Text"),

@@ -3,6 +3,7 @@ round robin or one scout, and each new case has what opening one case gives it."
 
 import threading
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, insert, literal, select
@@ -15,12 +16,13 @@ from app.errors import DomainError
 from app.extensions import db
 from app.imports import importer, opening
 from app.imports.rows import guess_mapping
+from app.privacy import erasure
 from app.reference.models import Municipality, Trade
 from app.reports import milestones
 from app.scheduling.calendar import add_business_days
 from app.scheduling.models import FollowUpRule, Reminder
 from app.transactions import unit_of_work
-from tests.factories import make_case
+from tests.factories import bring_to, make_case
 from tests.imports.register import HEADERS, register_rows, write_csv
 from tests.reports.test_support import assert_kept_equals_counted
 
@@ -84,19 +86,62 @@ def test_cases_open_round_robin_for_a_trade_group_in_a_municipality(app, users, 
         assert opening.open_cases(selection, [scouts[0].id], users["lead"]) == 0
 
 
-def test_only_businesses_without_an_open_case_get_one(app, users, tmp_path):
-    case = make_case(users["scout"])  # Tischlerei Brinkmann, Gelsenkirchen, open
-    closed = make_case(users["scout"], name="Tischlerei Zu")
-    with unit_of_work():
-        workflow.move(closed, "withdrawn", users["scout"], reason="Kein Interesse")
+def _register_business(name: str) -> int:
+    """A business from the register, never contacted (a Tischler in Gelsenkirchen, like make_case's)."""
     trade = db.session.scalar(select(Trade).where(Trade.name == "Tischler"))
-    selection = opening.Selection(trade_id=trade.id)
-    assert opening.count(selection) == 1
     with unit_of_work():
-        assert opening.open_cases(selection, [users["scout2"].id], users["lead"]) == 1
-    assert db.session.scalar(select(func.count(Case.id)).where(Case.business_id == case.business_id)) == 1
-    newest = services.latest_case(db.session.get(Business, closed.business_id))
-    assert newest.id != closed.id and newest.owner_id == users["scout2"].id and newest.state == "contacted"
+        business = Business(name=name, trade_id=trade.id, postcode="45879", municipality_id=_town("Gelsenkirchen").id)
+        db.session.add(business)
+    return business.id
+
+
+@pytest.fixture
+def mix(app, users) -> dict[str, int]:
+    """Tischler businesses: one never contacted, one with a running case, one withdrawn, one implemented, and two
+    anonymised (one never contacted, one withdrawn)."""
+    scout = users["scout"]
+    found = {"fresh": _register_business("Tischlerei Neu"),
+             "running": make_case(scout, name="Tischlerei Läuft").business_id,
+             "withdrawn": bring_to(make_case(scout, name="Tischlerei Zurück"), "withdrawn", scout).business_id,
+             "implemented": bring_to(make_case(scout, name="Tischlerei Fertig"), "implemented", scout).business_id,
+             "erased_fresh": _register_business("Tischlerei Gelöscht"),
+             "erased_withdrawn": bring_to(make_case(scout, name="Tischlerei Weg"), "withdrawn", scout).business_id}
+    with unit_of_work():
+        erasure.erase([found["erased_fresh"], found["erased_withdrawn"]], users["lead"], reason="request")
+    return found
+
+
+def _tischler() -> opening.Selection:
+    return opening.Selection(trade_id=db.session.scalar(select(Trade.id).where(Trade.name == "Tischler")))
+
+
+def _cases_per_business() -> dict[int, int]:
+    return dict(db.session.execute(select(Case.business_id, func.count()).group_by(Case.business_id)).all())
+
+
+@pytest.mark.postgres
+def test_bulk_opening_takes_only_new_businesses_unless_finished_ones_are_asked_for_and_never_anonymised_ones(
+        app, users, mix):
+    default = _tischler()
+    counts = opening.counts(default)
+    assert counts == opening.Counts(new=1, finished=2, running=1, anonymised=2, include_finished=False)
+    assert (counts.taken, counts.had_case, opening.count(default)) == (1, 3, 1)
+    finished_too = replace(default, include_finished=True)
+    assert (opening.counts(finished_too).taken, opening.counts(finished_too).had_case) == (3, 1)
+    before = _cases_per_business()
+    with unit_of_work():
+        assert opening.open_cases(default, [users["scout2"].id], users["lead"]) == 1
+    after = _cases_per_business()
+    assert {b for b in after if after[b] != before.get(b, 0)} == {mix["fresh"]}
+    with unit_of_work():
+        assert opening.open_cases(finished_too, [users["scout2"].id], users["lead"]) == 2
+    latest = _cases_per_business()
+    assert {b for b in latest if latest[b] != after.get(b, 0)} == {mix["withdrawn"], mix["implemented"]}
+    newest = services.latest_case(db.session.get(Business, mix["withdrawn"]))
+    assert newest.owner_id == users["scout2"].id and newest.state == "contacted"
+    # The anonymised ones got nothing, and nothing is left to open.
+    assert (latest.get(mix["erased_fresh"], 0), latest[mix["erased_withdrawn"]]) == (0, 1)
+    assert opening.counts(finished_too).taken == 0
 
 
 def test_the_owners_must_be_active_scouts(app, users, tmp_path):
@@ -123,6 +168,28 @@ def test_the_lead_opens_cases_from_the_page(app, client, login, users, tmp_path)
     assert db.session.scalar(select(func.count(Case.id))) == expected
     bad = client.get("/import/open-cases?municipality_id=abc")
     assert bad.status_code == 400
+
+
+def test_the_page_says_how_many_are_left_out_and_why(app, client, login, users, mix):
+    login("lead")
+    trade_id = _tischler().trade_id
+    page = client.get(f"/import/open-cases?trade_id={trade_id}").get_data(as_text=True)
+    assert "Auch Betriebe mit früherem, abgeschlossenem Fall" in page
+    assert ("1 Betrieb erhält einen Fall. Nicht berücksichtigt: 3 Betriebe hatten schon einen Fall, "
+            "2 Betriebe sind anonymisiert.") in page
+    ticked = client.get(f"/import/open-cases?trade_id={trade_id}&include_finished=y").get_data(as_text=True)
+    assert ("3 Betriebe erhalten einen Fall. Nicht berücksichtigt: 1 Betrieb hat einen laufenden Fall, "
+            "2 Betriebe sind anonymisiert.") in ticked
+    assert 'name="include_finished" value="y"' in ticked  # the opening form carries the choice
+    done = client.post("/import/open-cases", data={"trade_id": trade_id, "include_finished": "y",
+                                                   "owners": [users["scout"].id]}, follow_redirects=True)
+    shown = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert ("3 Fälle wurden eröffnet. Nicht berücksichtigt: 1 Betrieb hat einen laufenden Fall, "
+            "2 Betriebe sind anonymisiert.") in shown
+    assert ("0 Betriebe erhalten einen Fall. Nicht berücksichtigt: 4 Betriebe haben einen laufenden Fall, "
+            "2 Betriebe sind anonymisiert.") in shown  # back on the page with the same selection
+    assert db.session.scalar(select(func.count(Case.id)).where(Case.business_id == mix["erased_fresh"])) == 0
 
 
 def test_every_case_opened_hook_has_a_bulk_counterpart(app):

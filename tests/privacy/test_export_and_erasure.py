@@ -3,6 +3,7 @@
 import json
 import threading
 from dataclasses import fields
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -106,6 +107,9 @@ def test_after_erasure_no_column_holds_the_business_and_the_funder_figures_stay(
     assert db.session.get(Business, other_id).name == "Tischlerei Brinkmann"  # the other business is untouched
     entry = db.session.scalar(select(PrivacyLog).where(PrivacyLog.action == "erased"))
     assert (entry.business_id, entry.actor_id, entry.detail) == (business_id, users["lead"].id, {"reason": "request"})
+    # The business carries the marker the lower packages read, from the same transaction as the log entry.
+    assert entry.created_at <= business.anonymised_at <= entry.created_at + timedelta(seconds=5)
+    assert db.session.get(Business, other_id).anonymised_at is None
     again = client.post(f"/businesses/{business_id}/erase", data={"confirmation": "Anonymisierter Betrieb"})
     assert again.status_code == 422
     assert "bereits anonymisiert" in again.get_data(as_text=True)

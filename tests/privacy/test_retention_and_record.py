@@ -63,6 +63,9 @@ def test_dry_run_lists_and_changes_nothing_then_the_run_anonymises_in_batches(ap
     db.session.expire_all()
     assert _names(due) == ["Anonymisierter Betrieb"] * 3
     assert _names(kept) == ["Offener Betrieb", "Gemischter Betrieb"]
+    marked = dict(db.session.execute(select(Business.id, Business.anonymised_at)
+                                     .where(Business.id.in_(due + kept))).all())
+    assert all(marked[i] is not None for i in due) and all(marked[i] is None for i in kept)
     erased = db.session.scalars(select(PrivacyLog.detail).where(PrivacyLog.action == "erased")).all()
     assert erased == [{"reason": "retention"}] * 3
     assert retention_job() == 0  # nothing left: a second run changes nothing
