@@ -27,9 +27,11 @@ def add_event(
 
 
 def similar_businesses(name: str, postcode: str, exclude_id: int | None = None) -> list[Business]:
-    """Businesses with the same name (ignoring case and spaces) and postcode: likely duplicates."""
+    """Businesses with the same name (ignoring case and spaces) and postcode: likely duplicates (an anonymised one
+    is nobody's duplicate)."""
     query = select(Business).where(
-        func.lower(func.trim(Business.name)) == name.strip().lower(), Business.postcode == postcode.strip()
+        func.lower(func.trim(Business.name)) == name.strip().lower(), Business.postcode == postcode.strip(),
+        Business.anonymised_at.is_(None),
     )
     if exclude_id:
         query = query.where(Business.id != exclude_id)
@@ -41,7 +43,7 @@ def register_twin(number: str | None, exclude_id: int | None = None) -> Business
     register, so a second business with it is a duplicate (ix_businesses_register_number)."""
     if not number or not number.strip():
         return None
-    query = select(Business).where(Business.register_number == number.strip())
+    query = select(Business).where(Business.register_number == number.strip(), Business.anonymised_at.is_(None))
     if exclude_id:
         query = query.where(Business.id != exclude_id)
     return db.session.scalars(query.order_by(Business.id).limit(1)).first()

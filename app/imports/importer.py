@@ -102,11 +102,13 @@ def _existing(rows: list[Checked]) -> tuple[dict[str, dict], dict[tuple[str, str
     pairs = {(r.values["name"], r.values["postcode"]) for r in rows}
     columns = [_table.c.id, *(_table.c[name] for name in COLUMNS)]
     # Two queries, each an index search on SQLite and PostgreSQL (an OR of both, or a row-value IN, scans the
-    # table on SQLite); by name the postcode is compared here.
+    # table on SQLite); by name the postcode is compared here. An anonymised business is never matched (its number
+    # and name are gone anyway): the file's data must not flow back into it.
+    live = _table.c.anonymised_at.is_(None)
     by_number = {row["register_number"]: dict(row) for row in db.session.execute(
-        select(*columns).where(_table.c.register_number.in_(numbers)).order_by(_table.c.id.desc())).mappings()}
+        select(*columns).where(_table.c.register_number.in_(numbers), live).order_by(_table.c.id.desc())).mappings()}
     by_name = {(row["name"], row["postcode"]): dict(row) for row in db.session.execute(
-        select(*columns).where(_table.c.name.in_(sorted({name for name, _p in pairs})))
+        select(*columns).where(_table.c.name.in_(sorted({name for name, _p in pairs})), live)
         .order_by(_table.c.id.desc())).mappings() if (row["name"], row["postcode"]) in pairs}
     return by_number, by_name
 

@@ -69,8 +69,10 @@ def _opt_in_key(request_id: int) -> str:
 
 
 def existing_business(row: CheckRequest) -> Business | None:
-    """The business the request comes from when it is known already: by e-mail first, then by name and postcode."""
-    by_email = db.session.scalar(select(Business).where(Business.email == row.email).order_by(Business.id).limit(1))
+    """The business the request comes from when it is known already: by e-mail first, then by name and postcode.
+    Never an anonymised one: a request after an erasure starts afresh."""
+    by_email = db.session.scalar(select(Business).where(Business.email == row.email, Business.anonymised_at.is_(None))
+                                 .order_by(Business.id).limit(1))
     return by_email or next(iter(cases.similar_businesses(row.name, row.postcode)), None)
 
 

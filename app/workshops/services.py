@@ -132,12 +132,13 @@ def check_in_list(workshop_id: int) -> list[Row]:
 
 
 def walk_in_matches(workshop_id: int, term: str, limit: int = 10) -> list[Row]:
-    """Cases whose business name contains the term and that are not on the workshop's list yet."""
+    """Cases whose business name contains the term and that are not on the workshop's list yet (an anonymised
+    business does not walk in: "Anonymisierter Betrieb" would match "Betrieb")."""
     return list(db.session.execute(
         select(Case.id.label("case_id"), Business.name.label("business"), Municipality.name.label("municipality"))
         .join(Business, Business.id == Case.business_id)
         .join(Municipality, Municipality.id == Business.municipality_id)
-        .where(name_condition(db.session, term),
+        .where(name_condition(db.session, term), Business.anonymised_at.is_(None),
                ~exists().where(Registration.workshop_id == workshop_id, Registration.case_id == Case.id))
         .order_by(Business.name, Case.id).limit(limit)))
 
