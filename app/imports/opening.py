@@ -8,13 +8,13 @@ pipeline's cells, the first state's reminders, the funnel's rows) in the same tr
 Which businesses are taken: never an anonymised one (app.privacy erased it: nobody contacts it again); by default
 only those that never had a case (a business that withdrew or already implemented is not contacted again in bulk);
 with `include_finished` also those whose cases are all finished (withdrawn or implemented). `counts` says in one
-query how many are taken and how many are left out for which reason; its probes use ix_cases_business_id.
+statement how many are taken and how many are left out for which reason.
 """
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select, text
+from sqlalchemy import exists, func, select, text
 
 from app.auth.models import Role, User
 from app.cases import workflow
@@ -84,14 +84,17 @@ def businesses(selection: Selection):
 
 
 def counts(selection: Selection) -> Counts:
-    """How many selected businesses are taken and left out, and why: one pass over them (each probed at most twice,
-    by ix_cases_business_id)."""
-    kind = case((Business.anonymised_at.is_not(None), "anonymised"), (_running_case(), "running"),
-                (_any_case(), "finished"), else_="new").label("kind")
-    kinds = select(kind).where(*_selected(selection)).subquery()
-    found = dict(db.session.execute(select(kinds.c.kind, func.count()).group_by(kinds.c.kind)).all())
-    return Counts(*(found.get(name, 0) for name in ("new", "finished", "running", "anonymised")),
-                  include_finished=selection.include_finished)
+    """How many selected businesses are taken and left out, and why: four counts in one statement, each over the
+    selection with the same NOT EXISTS (an anti-join on ix_cases_business_id) that `businesses` uses."""
+    live = Business.anonymised_at.is_(None)
+
+    def counted(*conditions):
+        return select(func.count()).select_from(Business).where(*_selected(selection), *conditions).scalar_subquery()
+
+    total, anonymised, new, none_running = db.session.execute(select(
+        counted(), counted(~live), counted(live, ~_any_case()), counted(live, ~_running_case()))).one()
+    return Counts(new=new, finished=none_running - new, running=total - anonymised - none_running,
+                  anonymised=anonymised, include_finished=selection.include_finished)
 
 
 def count(selection: Selection) -> int:
