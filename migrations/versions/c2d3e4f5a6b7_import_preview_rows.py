@@ -18,6 +18,16 @@ PREVIEW_COLUMNS = ('line', 'action', 'reason', 'name', 'register_number', 'postc
 
 
 def upgrade():
+    # Only a run still to be started needs its preview; a started run's is dropped (storage limitation).
+    runs = sa.table('import_runs', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
+                    sa.column('preview', sa.JSON()))
+    rows = [{'run_id': run_id, **dict(zip(PREVIEW_COLUMNS, entry, strict=True))}
+            for run_id, preview in op.get_bind().execute(sa.select(runs.c.id, runs.c.preview)
+                                                         .where(runs.c.status == 'checked'))
+            for entry in preview or []]
+    # The column goes first: SQLite's batch mode rebuilds import_runs, whose drop would cascade to the new rows.
+    with op.batch_alter_table('import_runs') as batch:
+        batch.drop_column('preview')
     preview_rows = op.create_table(
         'import_preview_rows',
         sa.Column('run_id', sa.Integer(), nullable=False),
@@ -31,20 +41,11 @@ def upgrade():
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('run_id', 'line', name=op.f('pk_import_preview_rows')),
     )
-    # Only a run still to be started needs its preview; a started run's is dropped (storage limitation).
-    runs = sa.table('import_runs', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
-                    sa.column('preview', sa.JSON()))
-    rows = [{'run_id': run_id, **dict(zip(PREVIEW_COLUMNS, entry, strict=True))}
-            for run_id, preview in op.get_bind().execute(sa.select(runs.c.id, runs.c.preview)
-                                                         .where(runs.c.status == 'checked'))
-            for entry in preview or []]
     if rows:
         op.bulk_insert(preview_rows, rows)
-    with op.batch_alter_table('import_runs') as batch:
-        batch.drop_column('preview')
 
 
 def downgrade():
+    op.drop_table('import_preview_rows')
     with op.batch_alter_table('import_runs') as batch:
         batch.add_column(sa.Column('preview', sa.JSON(), nullable=False, server_default='[]'))
-    op.drop_table('import_preview_rows')
