@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.auth import services as auth_services
+from app.imports.cli import imports_cleanup
 from app.intake.cli import intake_assign
 from app.partners.services import seed_partners
 from app.reference.loader import load_reference
@@ -16,6 +17,7 @@ from app.transactions import unit_of_work
 
 procheck_cli = AppGroup("procheck", help="ProCheck administration.")
 procheck_cli.add_command(intake_assign)
+procheck_cli.add_command(imports_cleanup)
 
 SHOWN_SKIPS = 50  # skipped rows the import command lists
 

@@ -5,7 +5,7 @@ from app.auth.models import User
 from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseCount, CaseEvent, Measure
 from app.checks.models import CaseCheckSummary, CaseGap, Check, CheckScore
-from app.imports.models import ImportMapping, ImportRun
+from app.imports.models import ImportMapping, ImportRun, PreviewRow
 from app.intake.models import CheckRequest, IntakeAssignment
 from app.partners.models import Partner, Referral
 from app.privacy.models import PrivacyLog
@@ -23,5 +23,5 @@ __all__ = [
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
     "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText", "CheckRequest",
-    "IntakeAssignment", "CaseGap",
+    "IntakeAssignment", "CaseGap", "PreviewRow",
 ]

@@ -1,4 +1,5 @@
-"""What the import keeps: the column mapping remembered per header set, and each import run with its progress."""
+"""What the import keeps: the column mapping remembered per header set, each import run with its progress, and a
+run's dry-run preview rows (personal data: kept only until the run starts or is discarded, see app.imports.cleanup)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -43,8 +44,6 @@ class ImportRun(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64))  # the file's name in instance/imports/
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     update_existing: Mapped[bool] = mapped_column(default=False)
-    # The dry run's first rows that are not simply created: [line, action, reason key, name, number, postcode].
-    preview: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.CHECKED)
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
@@ -57,3 +56,17 @@ class ImportRun(db.Model):
     # Set when queued and by every batch: a run without progress for long has lost its process (see runs.STALE).
     progressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PreviewRow(db.Model):
+    """One of the dry run's first rows that are not simply created, as the file has it (hence texts, unchecked)."""
+
+    __tablename__ = "import_preview_rows"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))  # a key of app.imports.rows.REASONS
+    name: Mapped[str | None] = mapped_column(Text)
+    register_number: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)

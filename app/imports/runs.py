@@ -9,27 +9,28 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
 from app.errors import DomainError
 from app.extensions import db
 from app.imports import importer, reading
-from app.imports.models import ImportMapping, ImportRun, RunStatus
+from app.imports.models import ImportMapping, ImportRun, PreviewRow, RunStatus
 from app.imports.rows import FIELDS, REASONS, REQUIRED, guess_mapping, header_key
 from app.timeutil import utcnow
 from app.transactions import unit_of_work
 
 PREVIEW_ROWS = 200
 STALE = timedelta(minutes=10)  # a queued or running import without progress this long lost its process
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 CLAIM_WAIT_SECONDS = 30  # the thread waits this long for the request that queued the run to commit
 log = logging.getLogger(__name__)
 
@@ -96,19 +97,38 @@ def set_mapping(run: ImportRun, mapping: dict[str, int], update_existing: bool) 
 
 def dry_run(run: ImportRun) -> importer.Totals:
     """Classify every row without writing; keep the counts and the first rows that are not simply created."""
-    preview: list[list[Any]] = []
+    preview: list[dict[str, Any]] = []
     totals = importer.Totals()
     for batch in importer.run(file_of(run), run.mapping, update_existing=run.update_existing, apply=False):
         totals = batch.totals
         for o in batch.outcomes:
             if o.action != "create" and len(preview) < PREVIEW_ROWS:
-                preview.append([o.line, o.action, o.problem, o.values.get("name"), o.values.get("register_number"),
-                                o.values.get("postcode")])
-    run.preview, run.total = preview, totals.processed
+                preview.append({"run_id": run.id, "line": o.line, "action": o.action, "reason": o.problem,
+                                "name": o.values.get("name"), "register_number": o.values.get("register_number"),
+                                "postcode": o.values.get("postcode")})
+    clear_preview(run.id)
+    if preview:
+        db.session.execute(insert(PreviewRow), preview)
+    run.total = totals.processed
     run.created, run.updated, run.unchanged, run.skipped = (totals.created, totals.updated, totals.unchanged,
                                                             totals.skipped)
     db.session.flush()
     return totals
+
+
+def preview_of(run: ImportRun) -> list[PreviewRow]:
+    return list(db.session.scalars(select(PreviewRow).where(PreviewRow.run_id == run.id).order_by(PreviewRow.line)))
+
+
+def clear_preview(run_id: int) -> None:
+    db.session.execute(delete(PreviewRow).where(PreviewRow.run_id == run_id))
+
+
+def kept_until(run: ImportRun) -> datetime | None:
+    """When the file and preview of a run not started go (app.imports.cleanup); None once started."""
+    if run.status != RunStatus.CHECKED:
+        return None
+    return run.created_at + timedelta(hours=current_app.config["IMPORT_KEEP_HOURS"])
 
 
 def error_file(run: ImportRun) -> Iterator[str]:
@@ -132,16 +152,21 @@ def queue(run: ImportRun) -> None:
         raise DomainError(_l("This import has already been started."))
     if not file_of(run).exists():
         raise DomainError(_l("The uploaded file is no longer there; please upload it again."))
-    unfinished = ImportRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING])
-    # A run whose process died (a restart, a crash) would block every later one: it is marked failed.
-    db.session.execute(update(ImportRun).where(unfinished, ImportRun.progressed_at < utcnow() - STALE)
-                       .values(status=RunStatus.FAILED, finished_at=utcnow(), error="no progress")
-                       .execution_options(synchronize_session="fetch"))
-    if db.session.scalar(select(ImportRun.id).where(unfinished).limit(1)) is not None:
+    fail_stale()
+    if db.session.scalar(select(ImportRun.id).where(ImportRun.status.in_(UNFINISHED)).limit(1)) is not None:
         raise DomainError(_l("Another import is running; please start this one when it is done."))
     run.status, run.processed, run.progressed_at = RunStatus.QUEUED, 0, utcnow()
     run.created = run.updated = run.unchanged = run.skipped = 0
+    clear_preview(run.id)  # it served the decision to start: personal data not kept longer
     db.session.flush()
+
+
+def fail_stale() -> None:
+    """A run whose process died (a restart, a crash) would block every later one: it is marked failed."""
+    db.session.execute(update(ImportRun).where(ImportRun.status.in_(UNFINISHED),
+                                               ImportRun.progressed_at < utcnow() - STALE)
+                       .values(status=RunStatus.FAILED, finished_at=utcnow(), error="no progress")
+                       .execution_options(synchronize_session="fetch"))
 
 
 def _claim(run_id: int) -> bool:
@@ -176,8 +201,10 @@ def execute(run_id: int, on_batch=None) -> ImportRun:
         with unit_of_work():
             run = db.session.get(ImportRun, run_id)
             run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), str(error)[:2000]
+        file_of(run).unlink(missing_ok=True)  # a failed run is not started again: the file is uploaded anew
         raise
-    file_of(run).unlink(missing_ok=True)  # the extract holds personal data: not kept after the import
+    # The extract holds personal data: not kept after the import (after the commit: a rollback keeps it).
+    file_of(run).unlink(missing_ok=True)
     return run
 
 

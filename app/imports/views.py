@@ -34,7 +34,7 @@ def _run(run_id: int) -> ImportRun:
 def _upload_page(form: UploadForm, status: int = 200):
     recent = db.session.scalars(select(ImportRun).order_by(ImportRun.id.desc()).limit(10))
     return render_template("imports/upload.html", form=form, recent=recent, number=format_decimal,
-                           status_labels=STATUS_LABELS), status
+                           status_labels=STATUS_LABELS, kept_until=runs.kept_until), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -81,7 +81,8 @@ def show(run_id: int):
     """The dry run's result before the start, the progress while it runs, the counts when it is done."""
     run = _run(run_id)
     return render_template("imports/show.html", run=run, reasons=REASONS, actions=ACTIONS, number=format_decimal,
-                           status=RunStatus, has_file=runs.file_of(run).exists(), form=StartForm())
+                           status=RunStatus, has_file=runs.file_of(run).exists(), form=StartForm(),
+                           preview=runs.preview_of(run), kept_until=runs.kept_until(run))
 
 
 @bp.get("/<int:run_id>/progress")
@@ -99,7 +100,9 @@ def errors(run_id: int):
     """The rows the import skips, with the reason, as CSV for Excel."""
     run = _run(run_id)
     if not runs.file_of(run).exists():
-        abort(404)
+        flash(_("The file of this import is no longer kept (it is deleted after the import or when it was not "
+                "started in time), so its skipped rows cannot be downloaded."), "error")
+        return redirect(url_for("imports.show", run_id=run.id))
     body = "".join(runs.error_file(run))
     return Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="import-{run.id}-fehler.csv"'})

@@ -9,6 +9,7 @@ from app.privacy import registry
 def init_app(app: Flask) -> None:
     from app.cases import consents
     from app.cases import registry as case_registry
+    from app.imports import cleanup
     from app.privacy import jobs, labels, tables, views
     from app.scheduling.jobs import add_job
 
@@ -21,4 +22,6 @@ def init_app(app: Flask) -> None:
     # Daily at night: the rule does nothing before its start day, and little after the first run.
     add_job(app, "retention", jobs.retention_job, {"trigger": "cron", "hour": 3, "minute": 30,
                                                     "timezone": "Europe/Berlin"})
+    # The import's uploads and previews go when served (imports sits beside scheduling, so its job is added here).
+    add_job(app, "imports-cleanup", cleanup.cleanup_job, {"trigger": "interval", "minutes": 60})
     app.register_blueprint(views.bp)

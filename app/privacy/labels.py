@@ -28,6 +28,7 @@ COLUMNS = {
     "status": _l("Status"), "recipient": _l("Recipient"), "subject": _l("Subject"), "body_text": _l("Text"),
     "body_html": _l("Text (HTML)"), "sent_at": _l("Sent"), "due_at": _l("Due"), "title": _l("Title"),
     "lines": _l("Lines naming the business"), "html_lines": _l("Lines naming the business (HTML)"),
+    "run_id": _l("Import no."), "line": _l("Line"), "action": _l("Result"), "reason": _l("Reason"),
 }
 
 

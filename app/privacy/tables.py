@@ -8,12 +8,13 @@ partners and topics, and the business's trade, municipality and number of employ
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from app.cases.consents import Consent
 from app.cases.models import Business, Case, CaseEvent, Measure
 from app.checks.models import Check
 from app.extensions import db
+from app.imports.models import PreviewRow
 from app.intake.models import CheckRequest
 from app.partners.models import Referral
 from app.privacy import registry
@@ -34,6 +35,13 @@ def _links_of(table, ids):
 
 def _used_now(table):
     return func.coalesce(table.c.used_at, utcnow())
+
+
+def _previews_of(table, ids):
+    """An import's dry-run rows name a business as the file has it: by register number, or by name and postcode."""
+    return select(Business.id).where(Business.id.in_(ids), or_(
+        Business.register_number == table.c.register_number,
+        and_(Business.name == table.c.name, Business.postcode == table.c.postcode))).exists()
 
 
 def _cancel_pending(table):
@@ -68,13 +76,23 @@ def register(app: Flask) -> None:
                       {"name": "", "contact_name": "", "email": "", "phone": "", "message": ""}, order=115),
         # A link the business still holds (answer, self-check, unsubscribe) stops working.
         PersonalTable(LinkNonce.__table__, _l("Links in emails"), _links_of, {"used_at": _used_now}, order=120),
+        # Erased by _forget_import_previews: by then the business's own name and number are already anonymised.
+        PersonalTable(PreviewRow.__table__, _l("Import previews"), _previews_of, order=130),
     ):
         privacy.add(entry)
-    privacy.extra_erasers.extend((_forget_withdrawal_reasons, _scrub_staff_mails))
+    privacy.extra_erasers.extend((_forget_withdrawal_reasons, _scrub_staff_mails, _forget_import_previews))
 
 
 def _forget_withdrawal_reasons(erasure: Erasure) -> None:
     milestones.forget_withdrawal_reasons(erasure.case_ids)
+
+
+def _forget_import_previews(erasure: Erasure) -> None:
+    """Delete the dry-run rows that name the businesses (a preview lives only until its run starts anyway)."""
+    values = list(erasure.identifiers.values)
+    if values:
+        db.session.execute(delete(PreviewRow).where(or_(PreviewRow.name.in_(values),
+                                                        PreviewRow.register_number.in_(values))))
 
 
 def staff_mails_naming(values) -> list:

@@ -9,6 +9,7 @@ from app.auth.models import User
 from app.cases import measures, services, workflow
 from app.cases.models import Business, Case
 from app.extensions import db
+from app.imports.models import ImportRun, PreviewRow
 from app.partners import services as partners
 from app.partners.models import Partner
 from app.reference.models import Municipality, Trade
@@ -74,9 +75,21 @@ def seed_everywhere(scout: User, smtp_server) -> Case:
         workflow.move(second, "withdrawn", scout, reason=f"{CONTACT} hat keine Zeit")
     with unit_of_work():
         queue_digests()
+        add_import_preview(scout, [(NAME, REGISTER, "45879")])
     dispatch_once()
     db.session.expire_all()
     return case
+
+
+def add_import_preview(actor: User, rows: list[tuple[str, str | None, str]]) -> ImportRun:
+    """A dry run not yet started whose preview names businesses as the register's file has them."""
+    run = ImportRun(created_by_id=actor.id, filename="rolle.csv", stored_name="rolle.csv")
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all(PreviewRow(run_id=run.id, line=line, action="skip", reason="exists_differs", name=name,
+                                  register_number=number, postcode=postcode)
+                       for line, (name, number, postcode) in enumerate(rows, start=2))
+    return run
 
 
 def _text(value) -> str:
