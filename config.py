@@ -49,6 +49,8 @@ class Config:
     IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER")  # uploaded extracts until imported; default instance/imports
     IMPORT_BATCH_ROWS = int(os.environ.get("IMPORT_BATCH_ROWS", "1000"))  # rows per INSERT/UPDATE and commit
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+    # A hand-over of more cases than this is queued and worked in the background (500 a commit), with progress.
+    HANDOVER_INLINE_MAX = int(os.environ.get("HANDOVER_INLINE_MAX", "2000"))
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
     # The name with its article where a sentence needs it (app.chamber); unset: "die/der " + CHAMBER_NAME.
     CHAMBER_NAME_NOMINATIVE = os.environ.get("CHAMBER_NAME_NOMINATIVE")  # "die Handwerkskammer Münster sendet"
