@@ -51,6 +51,8 @@ class Config:
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
     # An upload not started within this many hours goes with its dry run (storage limitation, app.imports.cleanup).
     IMPORT_KEEP_HOURS = int(os.environ.get("IMPORT_KEEP_HOURS", "24"))
+    # A hand-over of more cases than this is queued and worked in the background (500 a commit), with progress.
+    HANDOVER_INLINE_MAX = int(os.environ.get("HANDOVER_INLINE_MAX", "2000"))
     CHAMBER_NAME = os.environ.get("CHAMBER_NAME", "Handwerkskammer Münster")
     # The name with its article where a sentence needs it (app.chamber); unset: "die/der " + CHAMBER_NAME.
     CHAMBER_NAME_NOMINATIVE = os.environ.get("CHAMBER_NAME_NOMINATIVE")  # "die Handwerkskammer Münster sendet"

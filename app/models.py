@@ -11,6 +11,7 @@ from app.partners.models import Partner, Referral
 from app.privacy.models import PrivacyLog
 from app.reference.models import Municipality, Postcode, Topic, Trade
 from app.reports.funnel_models import CaseMilestone, FunnelCell
+from app.reports.handover_models import HandoverJob
 from app.reports.models import StuckThreshold
 from app.reports.support_models import BusinessSupport, DayCount, SupportedCell
 from app.reports.target_models import ProgrammeTarget
@@ -23,5 +24,5 @@ __all__ = [
     "FollowUpRule", "LinkNonce", "OutboxMessage", "Reminder", "StuckThreshold", "CaseMilestone",
     "FunnelCell", "ProgrammeTarget", "BusinessSupport", "DayCount", "SupportedCell", "Consent", "PrivacyLog",
     "Registration", "WorkshopInvitation", "ImportMapping", "ImportRun", "AuditEntry", "MailText", "CheckRequest",
-    "IntakeAssignment", "CaseGap", "PreviewRow",
+    "IntakeAssignment", "CaseGap", "PreviewRow", "HandoverJob",
 ]

@@ -88,7 +88,7 @@ def show(run_id: int):
 @bp.get("/<int:run_id>/progress")
 @access(*IMPORTERS)
 def progress(run_id: int):
-    """The run's progress for the page's script (import-progress.js)."""
+    """The run's progress for the page's script (progress.js)."""
     run = _run(run_id)
     return jsonify(status=run.status, processed=run.processed, total=run.total, created=run.created,
                    updated=run.updated, unchanged=run.unchanged, skipped=run.skipped)

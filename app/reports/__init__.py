@@ -7,7 +7,17 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.auth import offboarding as auth_offboarding
     from app.cases import registry
-    from app.reports import funder_views, handover_views, milestones, offboarding, review_views, support, views
+    from app.reports import (
+        funder_views,
+        handover_views,
+        handover_worker,
+        milestones,
+        offboarding,
+        review_views,
+        support,
+        views,
+    )
+    from app.scheduling.jobs import add_job
 
     # The funnel's read model moves its cells in the same transaction as the case.
     cases = registry.of(app)
@@ -27,3 +37,5 @@ def init_app(app: Flask) -> None:
     handover = auth_offboarding.of(app)
     handover.owned_cases = offboarding.owned_cases
     handover.handover_endpoint = "handover.offboard"
+    # Hand-overs too large for a request are worked here, a batch per commit (app.reports.handover_worker).
+    add_job(app, "handover", handover_worker.handover_job, {"trigger": "interval", "seconds": 5})

@@ -1,7 +1,8 @@
 """Handing many cases over at once: all of an account's cases before it is disabled (the admin's offboarding),
-and all cases matching the pipeline's filter. Both name the count before anything changes."""
+and all cases matching the pipeline's filter. Both name the count before anything changes; a large hand-over is
+queued and its page shows the progress."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +16,7 @@ from app.cases.workflow import STATES
 from app.extensions import db
 from app.inputs import int_arg
 from app.reports import offboarding, services
+from app.reports.handover_models import HandoverJob, JobStatus
 from app.reports.review_forms import HandoverForm
 
 bp = Blueprint("handover", __name__)
@@ -28,7 +30,7 @@ def _scouts_for(form: HandoverForm, leaving: User | None = None) -> None:
 def _offboarding_page(user: User, form: HandoverForm, status: int = 200, problem: str | None = None):
     return render_template("reports/handover.html", account=user, form=form, problem=problem,
                            owned=offboarding.owned_cases(user), open_cases=offboarding.open_cases(user),
-                           number=format_decimal), status
+                           running=offboarding.running_for(user.id), number=format_decimal), status
 
 
 @bp.route("/admin/users/<int:user_id>/handover", methods=["GET", "POST"])
@@ -44,13 +46,15 @@ def offboard(user_id: int):
         return _offboarding_page(user, form, 422)
     try:
         with transactions.refusable():
-            moved = offboarding.hand_over_and_disable(user, form.new_owner.data, current_user)
+            started = offboarding.start_offboarding(user, form.new_owner.data, current_user)
     except services.ReassignRefused as refused:
         return _offboarding_page(user, form, 409, refused.message)
+    if started.job:
+        return redirect(url_for("handover.job", job_id=started.job.id))
     name = db.session.get(User, form.new_owner.data).name
     flash(ngettext("%(num)d case of %(old)s was handed over to %(name)s; the account is disabled.",
                    "%(num)d cases of %(old)s were handed over to %(name)s; the account is disabled.",
-                   moved, old=user.name, name=name), "success")
+                   started.moved, old=user.name, name=name), "success")
     return redirect(url_for("auth.users"))
 
 
@@ -79,10 +83,31 @@ def matching():
                                name=name, number=format_decimal, back=back)
     try:
         with transactions.refusable():
-            moved = offboarding.reassign_matching(filters, form.new_owner.data, current_user)
+            started = offboarding.start_matching(filters, form.new_owner.data, current_user)
     except services.ReassignRefused as refused:
         flash(refused.message, "error")
         return redirect(back)
+    if started.job:
+        return redirect(url_for("handover.job", job_id=started.job.id))
     flash(ngettext("%(num)d case was handed over to %(name)s.", "%(num)d cases were handed over to %(name)s.",
-                   moved, name=name), "success")
+                   started.moved, name=name), "success")
     return redirect(back)
+
+
+@bp.get("/handovers/<int:job_id>")
+@access("lead", "admin")
+def job(job_id: int):
+    """A queued hand-over: its progress while it runs (progress.js polls), the result when it is done."""
+    found = db.get_or_404(HandoverJob, job_id)
+    names = {user.id: user.name for user in db.session.scalars(
+        db.select(User).where(User.id.in_([found.from_owner_id or 0, found.to_owner_id])))}
+    return render_template("reports/handover_job.html", job=found, status=JobStatus, names=names,
+                           number=format_decimal)
+
+
+@bp.get("/handovers/<int:job_id>/progress")
+@access("lead", "admin")
+def job_progress(job_id: int):
+    """The hand-over's progress for the page's script."""
+    found = db.get_or_404(HandoverJob, job_id)
+    return jsonify(status=found.status, processed=found.done, total=found.total)

@@ -1,5 +1,5 @@
 """The lead imports the register's extract in the browser: upload, assign columns, dry run, then the import with
-its progress bar (polled by import-progress.js) until the page shows the result."""
+its progress bar (polled by progress.js) until the page shows the result."""
 
 import re
 

@@ -153,7 +153,7 @@ def test_while_an_import_runs_the_page_reloads_without_script_and_no_second_one_
     db.session.commit()
     page = client.get(f"/import/{first.id}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
-    assert "Der Import läuft" in page and 'src="/static/import-progress.js"' in page
+    assert "Der Import läuft" in page and 'src="/static/progress.js"' in page
     first.progressed_at = utcnow() - timedelta(minutes=2)
     db.session.commit()
     refused = client.post(f"/import/{second.id}/start", follow_redirects=True)

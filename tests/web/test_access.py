@@ -13,6 +13,7 @@ from app.checks.models import Check
 from app.extensions import db
 from app.imports.models import ImportRun
 from app.partners.models import Partner
+from app.reports.handover_models import HandoverJob
 from app.scheduling import outbox, reminders
 from app.scheduling.models import FollowUpRule
 from app.timeutil import utcnow
@@ -91,6 +92,8 @@ EXPECTED: dict[str, set[str]] = {
     "review.thresholds": {LEAD, ADMIN},
     "handover.offboard": {ADMIN},
     "handover.matching": {LEAD},
+    "handover.job": {LEAD, ADMIN},
+    "handover.job_progress": {LEAD, ADMIN},
     "funder.funder": {LEAD, ADMIN},
     "funder.funder_xlsx": {LEAD, ADMIN},
     "funder.funder_csv": {LEAD, ADMIN},
@@ -170,6 +173,8 @@ def ids(app, users):
                         due_at=utcnow(), unique_key="access-test", case_id=case.id)
     run = ImportRun(filename="rolle.csv", stored_name="not-uploaded.csv", created_by_id=users["lead"].id)
     db.session.add(run)
+    job = HandoverJob(created_by_id=users["lead"].id, to_owner_id=users["scout2"].id, total=3000)
+    db.session.add(job)
     db.session.commit()
     return {
         "reminder_id": reminder.id, "rule_id": db.session.scalar(select(FollowUpRule.id)), "outbox_id": mail.id,
@@ -177,7 +182,7 @@ def ids(app, users):
         "workshop_id": db.session.scalar(select(Workshop.id)), "partner_id": db.session.scalar(select(Partner.id)),
         "user_id": users["scout2"].id, "draft_id": draft.id, "measure_id": measure.id, "step": 1,
         "referral_id": referral.id,
-        "run_id": run.id,
+        "run_id": run.id, "job_id": job.id,
         "token": "not-a-signed-token",  # the public link pages answer a forged link with a clear page
         # The business's own municipality, postcode and trade: deleting them is refused, so every role's try
         # leaves them in place.

@@ -1,13 +1,15 @@
-// The import page's progress bar: asks the server for the run's progress every second while it runs and
-// reloads the page when it is done (without JavaScript the page reloads itself through <noscript> meta refresh).
+// A background run's progress bar (an import, a hand-over): asks the server for the progress every second while
+// it runs and reloads the page when it is done (without JavaScript the page reloads itself through <noscript>
+// meta refresh). The page marks the element with data-progress-url and data-status; inside it are a <progress>,
+// a label with data-template ("{done} of {total}") and optionally cells with data-count="<name>".
 (function () {
   "use strict";
-  var run = document.getElementById("import-run");
+  var run = document.querySelector("[data-progress-url]");
   if (!run || (run.dataset.status !== "queued" && run.dataset.status !== "running")) {
     return;
   }
-  var bar = document.getElementById("import-progress");
-  var label = document.getElementById("import-progress-text");
+  var bar = run.querySelector("progress");
+  var label = run.querySelector("[data-template]");
   var format = new Intl.NumberFormat("de-DE");
 
   function show(progress) {
@@ -16,9 +18,9 @@
     bar.textContent = progress.processed + " / " + progress.total;
     label.textContent = label.dataset.template.replace("{done}", format.format(progress.processed))
       .replace("{total}", format.format(progress.total));
-    ["total", "created", "updated", "unchanged", "skipped"].forEach(function (name) {
-      var cell = run.querySelector('[data-count="' + name + '"]');
-      if (cell) {
+    run.querySelectorAll("[data-count]").forEach(function (cell) {
+      var name = cell.dataset.count;
+      if (progress[name] !== undefined) {
         cell.textContent = format.format(progress[name]);
       }
     });
