@@ -128,7 +128,21 @@ def _send_one(transport, row: OutboxMessage, token: str, stats: Stats, results) 
             message = mails.build(row)
         except Exception as error:  # e.g. a line break in a header: this row can never be sent
             raise PermanentFailure(f"cannot build the message: {type(error).__name__}: {error}") from error
-        transport.send(message)
+        # Still wanted? (e.g. its referral withdrawn since the claim.) On PostgreSQL this locks the row until
+        # record_sent commits on `results`, so a cancel waits for the send instead of coming too late.
+        held = outbox.hold_for_send(results, row, token)
+        if held != "held":
+            results.rollback()
+            if held == "cancelled":
+                stats.cancelled += 1
+            else:
+                stats.lost += 1
+            return
+        try:
+            transport.send(message)
+        except BaseException:
+            results.rollback()  # release the row before its failure is recorded through the session
+            raise
     except PermanentFailure as error:
         if outbox.mark_failed(row, token, str(error)):
             _failed_on_case(row)
