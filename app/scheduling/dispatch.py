@@ -3,7 +3,8 @@
 Each result is committed on its own, so a crash loses at most the mail in flight. The pass holds its
 rows under a lease token: it renews the lease of what it has left when half of it has passed, sends
 only rows it still holds, and records results only where the token still matches, so a second
-dispatcher that recovered a row whose lease ran out never sends it twice with this one.
+dispatcher that recovered a row whose lease ran out never sends it twice with this one. Just before each send
+it reads the row's status again, so a mail cancelled after the claim (a withdrawn referral) is skipped.
 """
 
 import logging
@@ -132,7 +133,7 @@ def _send_one(transport, row: OutboxMessage, token: str, stats: Stats, results) 
         # record_sent commits on `results`, so a cancel waits for the send instead of coming too late.
         held = outbox.hold_for_send(results, row, token)
         if held != "held":
-            results.rollback()
+            results.commit()  # ends the read (it wrote nothing) and frees the row
             if held == "cancelled":
                 stats.cancelled += 1
             else:
@@ -141,7 +142,7 @@ def _send_one(transport, row: OutboxMessage, token: str, stats: Stats, results) 
         try:
             transport.send(message)
         except BaseException:
-            results.rollback()  # release the row before its failure is recorded through the session
+            results.commit()  # frees the row (nothing written) before its failure is recorded through the session
             raise
     except PermanentFailure as error:
         if outbox.mark_failed(row, token, str(error)):

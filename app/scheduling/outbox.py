@@ -152,7 +152,7 @@ def hold_for_send(conn: Connection, row: OutboxMessage, token: str) -> str:
     """Just before sending: "held" while this pass still holds the row, "cancelled" when it was cancelled since
     the claim (skip it), "lost" when another dispatcher has it now.
 
-    Read in a transaction on `conn` that record_sent ends (or the caller rolls back): on PostgreSQL the row stays
+    Read in a transaction on `conn` that record_sent ends (or the caller commits): on PostgreSQL the row stays
     locked (FOR UPDATE) until the send is recorded, so no cancel slips in between this read and the send. SQLite
     has no row lock to take; its read only narrows that gap to the moment before the send.
     """
