@@ -32,6 +32,8 @@ class Check(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The self-check link it was submitted through: opening that link again shows this result (app.checks.self_check).
+    link_nonce: Mapped[str | None] = mapped_column(ForeignKey("link_nonces.nonce"), unique=True)
 
 
 class CheckScore(db.Model):

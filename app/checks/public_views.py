@@ -2,10 +2,10 @@
 
 The same step pages as the scout's check (app.checks.runner, public=True: no staff navigation). Every
 request checks the link again; opening it (GET) writes nothing, each step's POST saves, and the final
-submit uses it up.
+submit uses it up and redirects to the link, which from then on shows the result (a reload shows it again).
 """
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from app.auth.access import PUBLIC, access
 from app.cases.models import Case
@@ -20,8 +20,30 @@ from app.scheduling.models import LinkNonce
 bp = Blueprint("self_check", __name__)
 
 
-def _link_error(error: links.LinkError):
-    return render_template("public/link_error.html", kind=error.kind, purpose=self_check.PURPOSE), error.status
+def _link_error(error: links.LinkError, token: str | None = None):
+    """The page of a link that cannot be used; for a used one whose result is known (token given), a way to it."""
+    result_url = url_for("self_check.start", token=token) if token and _has_result(token, error) else None
+    return render_template("public/link_error.html", kind=error.kind, purpose=self_check.PURPOSE,
+                           result_url=result_url), error.status
+
+
+def _has_result(token: str, error: links.LinkError) -> bool:
+    if error.kind != "used":
+        return False
+    try:
+        self_check.submitted_through(token)
+    except links.LinkError:
+        return False
+    return True
+
+
+def _result(token: str):
+    """The result of the check a used link submitted, read-only; the "submitted" page when it is not known."""
+    try:
+        check, case = self_check.submitted_through(token)
+    except links.LinkError as error:
+        return _link_error(error)
+    return render_template("checks/self_check_done.html", case=case, **result_core(check))
 
 
 class SelfCheckRunner(Runner):
@@ -50,10 +72,10 @@ class SelfCheckRunner(Runner):
 
     def submit(self, form: ReviewForm):
         self_check.submit(self.nonce, self.case, self.check)
-        return render_template("checks/self_check_done.html", case=self.case, **result_core(self.check))
+        return redirect(url_for("self_check.start", token=self.token), 303)  # the result, also on a reload
 
     def completed_meanwhile(self, error: services.AlreadyCompleted):
-        return _link_error(links.LinkError("used"))
+        return _link_error(links.LinkError("used"), self.token)
 
 
 def _runner(token: str) -> SelfCheckRunner:
@@ -65,22 +87,26 @@ def _runner(token: str) -> SelfCheckRunner:
 @bp.get("/s/<token>")
 @access(PUBLIC)
 def start(token: str):
-    """The link from the email: continue where the business left off (step 1 the first time)."""
+    """The link from the email: continue where the business left off (step 1 the first time); once submitted,
+    the result."""
     try:
         runner = _runner(token)
     except links.LinkError as error:
-        return _link_error(error)
+        return _result(token) if error.kind == "used" else _link_error(error)
     return redirect(runner.step_url(runner.check.current_step))
 
 
 @bp.route("/s/<token>/steps/<int:step>", methods=["GET", "POST"])
 @access(PUBLIC)
 def step(token: str, step: int):
-    """One dimension per step (the last step reviews and submits); each POST saves the answers."""
+    """One dimension per step (the last step reviews and submits); each POST saves the answers. Once submitted,
+    a step shows nothing but the way to the result, and a POST changes nothing."""
     try:
         runner = _runner(token)
     except links.LinkError as error:
-        return _link_error(error)
+        if error.kind == "used" and request.method == "GET":
+            return redirect(url_for("self_check.start", token=token))
+        return _link_error(error, token)
     return runner.step(step)
 
 

@@ -2,13 +2,15 @@
 
 The scout queues the mail with the link; the link opens the case's open draft (or starts one on the
 first saved step), stays valid while the business stops and resumes, and is used up only when the
-check is submitted. Everything runs as the system (actor None); the signed link is the authorisation.
+check is submitted; from then on, while it lives, it shows that check's result (read-only). Everything runs
+as the system (actor None); the signed link is the authorisation.
 """
 
 import secrets
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Case
@@ -55,13 +57,28 @@ def send_link(case: Case, actor: User) -> None:
               _("Self-check link emailed to %(email)s.", email=case.business.email))
 
 
-def open_link(token: str) -> tuple[LinkNonce, Case]:
-    """The nonce and the case of a valid self-check link; raises links.LinkError. Changes nothing."""
-    row, _payload = links.open_token(PURPOSE, token)
+def open_link(token: str, *, used: bool = False) -> tuple[LinkNonce, Case]:
+    """The nonce and the case of a valid self-check link (used: a used one too); raises links.LinkError.
+    Changes nothing."""
+    row, _payload = links.open_token(PURPOSE, token, allow_used=used)
     case = db.session.get(Case, row.case_id) if row.case_id else None
     if case is None:
         raise links.LinkError("forged")
     return row, case
+
+
+def submitted_through(token: str) -> tuple[Check, Case]:
+    """The check a used link submitted and its case, to show the result again while the link lives (read-only).
+
+    Raises links.LinkError: "used" when the link's check is not known (submitted before links were noted on
+    checks, or the business's data was erased since), and as open_link for an unused, expired or forged link.
+    """
+    row, case = open_link(token, used=True)
+    check = db.session.scalar(select(Check).where(Check.link_nonce == row.nonce, Check.case_id == case.id,
+                                                  Check.status == "completed"))
+    if check is None:
+        raise links.LinkError("used")
+    return check, case
 
 
 def draft_for(case: Case) -> Check:
@@ -101,3 +118,5 @@ def submit(row: LinkNonce, case: Case, check: Check) -> None:
     db.session.flush()
     reminders.sync_next_due(case.id)
     services.complete(check, case, None, move_on=False)
+    check.link_nonce = row.nonce  # the link shows this result from now on
+    db.session.flush()

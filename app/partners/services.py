@@ -175,7 +175,8 @@ def _mail_partner_now(case: Case) -> None:
 def withdraw(referral: Referral, actor: User, reason: str) -> None:
     """Withdraw a referral recorded by mistake: kept with the reason (and on the timeline), it no longer counts.
 
-    Its partner mail is cancelled if not sent yet, and the reminder about the partner's answer closes.
+    Its partner mail is cancelled if not sent yet (also when the dispatcher has claimed it but not sent it), and
+    the reminder about the partner's answer closes.
     """
     case = db.session.get(Case, referral.case_id)
     if actor.role != Role.LEAD and case.owner_id != actor.id:
@@ -194,11 +195,9 @@ def withdraw(referral: Referral, actor: User, reason: str) -> None:
         raise PartnerError(_("This referral has already been withdrawn."))
     db.session.refresh(referral)
     why = _("The referral to %(partner)s was withdrawn.", partner=referral.partner.name)
-    pending = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.case_id == case.id, OutboxMessage.audience == "partner", OutboxMessage.status == "pending"))
-    for message in pending:
-        if message.context.get("referral_id") == referral.id:
-            outbox.cancel(message, why)
+    unsent = db.session.execute(select(OutboxMessage.id, OutboxMessage.context).where(
+        OutboxMessage.case_id == case.id, OutboxMessage.audience == "partner", OutboxMessage.status.in_(outbox.UNSENT)))
+    outbox.cancel_unsent([id_ for id_, context in unsent if context.get("referral_id") == referral.id], why)
     close_answer_reminder(referral, "cancelled", why)
     add_event(case, EventKind.REFERRAL_WITHDRAWN, actor, reason, referral_id=referral.id,
               partner_id=referral.partner_id, topic_id=referral.topic_id)

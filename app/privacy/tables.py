@@ -57,8 +57,9 @@ def register(app: Flask) -> None:
         PersonalTable(Consent.__table__, _l("Consents"), by_business("business_id"), {"note": ""}, order=20),
         PersonalTable(Case.__table__, _l("Cases"), by_business("business_id"), order=30),
         PersonalTable(CaseEvent.__table__, _l("Timeline"), by_case("case_id"), {"text": ""}, ("data",), order=40),
-        PersonalTable(Check.__table__, _l("Checks with answers"), by_case("case_id"), scrub_json=("answers",),
-                      order=50),
+        # Its self-check link no longer shows the result (the link stops working below).
+        PersonalTable(Check.__table__, _l("Checks with answers"), by_case("case_id"), {"link_nonce": None},
+                      ("answers",), order=50),
         PersonalTable(Measure.__table__, _l("Measures"), by_case("case_id"), {"description": REMOVED}, order=60),
         PersonalTable(Attendance.__table__, _l("Workshop attendances"), by_case("case_id"),
                       {"withdrawn_reason": ""}, order=70),

@@ -3,7 +3,8 @@
 Each result is committed on its own, so a crash loses at most the mail in flight. The pass holds its
 rows under a lease token: it renews the lease of what it has left when half of it has passed, sends
 only rows it still holds, and records results only where the token still matches, so a second
-dispatcher that recovered a row whose lease ran out never sends it twice with this one.
+dispatcher that recovered a row whose lease ran out never sends it twice with this one. Just before each send
+it reads the row's status again, so a mail cancelled after the claim (a withdrawn referral) is skipped.
 """
 
 import logging
@@ -128,7 +129,21 @@ def _send_one(transport, row: OutboxMessage, token: str, stats: Stats, results) 
             message = mails.build(row)
         except Exception as error:  # e.g. a line break in a header: this row can never be sent
             raise PermanentFailure(f"cannot build the message: {type(error).__name__}: {error}") from error
-        transport.send(message)
+        # Still wanted? (e.g. its referral withdrawn since the claim.) On PostgreSQL this locks the row until
+        # record_sent commits on `results`, so a cancel waits for the send instead of coming too late.
+        held = outbox.hold_for_send(results, row, token)
+        if held != "held":
+            results.commit()  # ends the read (it wrote nothing) and frees the row
+            if held == "cancelled":
+                stats.cancelled += 1
+            else:
+                stats.lost += 1
+            return
+        try:
+            transport.send(message)
+        except BaseException:
+            results.commit()  # frees the row (nothing written) before its failure is recorded through the session
+            raise
     except PermanentFailure as error:
         if outbox.mark_failed(row, token, str(error)):
             _failed_on_case(row)

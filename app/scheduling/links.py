@@ -83,8 +83,8 @@ def make_url(purpose: str, *, case_id: int | None = None, business_id: int | Non
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def open_token(purpose: str, token: str) -> tuple[LinkNonce, dict]:
-    """Check the signature, the age and the nonce; raises LinkError. Changes nothing."""
+def open_token(purpose: str, token: str, *, allow_used: bool = False) -> tuple[LinkNonce, dict]:
+    """Check the signature, the age and the nonce (allow_used: a used one too); raises LinkError. Changes nothing."""
     try:
         payload = serializer(purpose).loads(token, max_age=max_age(purpose).total_seconds())
     except SignatureExpired as error:
@@ -95,7 +95,7 @@ def open_token(purpose: str, token: str) -> tuple[LinkNonce, dict]:
     row = db.session.get(LinkNonce, nonce_value) if isinstance(nonce_value, str) else None
     if row is None or row.purpose != purpose:
         raise LinkError("forged")  # signed by us, but its nonce is unknown (e.g. erased data)
-    if row.used_at is not None and purpose not in REUSABLE:
+    if row.used_at is not None and purpose not in REUSABLE and not allow_used:
         raise LinkError("used")
     return row, payload
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.cases import activity
 from app.cases.models import Case
 from app.extensions import db
-from app.scheduling.models import OutboxMessage
+from app.scheduling.models import OutboxMessage, OutboxStatus
 from app.timeutil import utcnow
 
 AWAITS_ANSWER = {"how_is_it_going"}  # mails whose one-click answers the review queue waits for
@@ -55,6 +55,23 @@ def queue(*, recipient: str, audience: str, template_key: str, due_at: datetime,
 
 def cancel(row: OutboxMessage, reason: str) -> None:
     row.status, row.last_error, row.lease_until = "cancelled", reason, None
+
+
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+def cancel_unsent(ids: list[int], reason: str) -> int:
+    """Cancel these mails unless they went out meanwhile, a claimed one too: one guarded UPDATE.
+
+    The dispatcher reads the status again just before it sends (hold_for_send) and skips a cancelled mail. On
+    PostgreSQL it holds the row's lock from that read until the send is recorded, so a cancel coming during the
+    send waits for it, then finds the mail sent and leaves it so (the guard is evaluated again after the wait)."""
+    if not ids:
+        return 0
+    return db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(UNSENT))
+        .values(status=OutboxStatus.CANCELLED, last_error=reason, lease_until=None, lease_token=None)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def cancel_pending_for_state(case: Case, state: str, reason: str) -> int:
@@ -129,6 +146,22 @@ def _fenced(row: OutboxMessage, token: str):
 def _apply(row: OutboxMessage, values: dict) -> None:
     for key, value in values.items():
         set_committed_value(row, key, value)
+
+
+def hold_for_send(conn: Connection, row: OutboxMessage, token: str) -> str:
+    """Just before sending: "held" while this pass still holds the row, "cancelled" when it was cancelled since
+    the claim (skip it), "lost" when another dispatcher has it now.
+
+    Read in a transaction on `conn` that record_sent ends (or the caller commits): on PostgreSQL the row stays
+    locked (FOR UPDATE) until the send is recorded, so no cancel slips in between this read and the send. SQLite
+    has no row lock to take; its read only narrows that gap to the moment before the send.
+    """
+    status, holder = conn.execute(select(OutboxMessage.status, OutboxMessage.lease_token)
+                                  .where(OutboxMessage.id == row.id).with_for_update()).one()
+    if status == OutboxStatus.CANCELLED:
+        set_committed_value(row, "status", status)
+        return "cancelled"
+    return "held" if status == OutboxStatus.SENDING and holder == token else "lost"
 
 
 def record_sent(conn: Connection, row: OutboxMessage, token: str) -> bool:

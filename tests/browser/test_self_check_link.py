@@ -50,8 +50,13 @@ def test_business_submits_the_self_check_and_the_scout_sees_it(live_server, mail
     business.locator("button[name=go][value=complete]").click()
     expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihren Selbstcheck")
 
-    business.goto(link)  # used up by the submit
-    expect(business.get_by_role("heading", level=1)).to_have_text("Dieser Selbstcheck wurde bereits abgesendet")
+    level = business.locator(".result-summary").inner_text()
+    business.reload()  # the result again, nothing sent twice
+    expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihren Selbstcheck")
+    expect(business.locator(".result-summary")).to_have_text(level)
+    business.goto(link)  # used up by the submit: from the email it shows the result too
+    expect(business.get_by_role("heading", level=1)).to_have_text("Vielen Dank für Ihren Selbstcheck")
+    expect(business.locator("input[type=radio]")).to_have_count(0)
 
     scout: Page = new_page()
     log_in(scout, live_server.url, "scout")

@@ -21,10 +21,12 @@ from app.checks.models import Check
 from app.checks.recommendations import recommend
 from app.extensions import db
 from app.partners.models import Partner
+from app.privacy.erasure import erase
 from app.reference.models import Topic
 from app.scheduling import links
 from app.scheduling.models import LinkNonce, OutboxMessage, Reminder
 from app.timeutil import utcnow
+from app.transactions import unit_of_work
 from app.workshops.models import Workshop
 from tests.check_helpers import start, step_data
 from tests.factories import make_case
@@ -100,8 +102,8 @@ def test_the_business_fills_in_and_submits_the_check_through_the_link(client, se
     review = client.get(f"{link}/steps/{REVIEW}")
     assert review.status_code == 200 and "Alle Fragen sind beantwortet" in review.get_data(as_text=True)
     done = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"})
-    assert done.status_code == 200, done.get_data(as_text=True)[:1000]
-    result = done.get_data(as_text=True)
+    assert done.status_code == 303 and done.headers["Location"].endswith(link), done.get_data(as_text=True)[:1000]
+    result = client.get(link).get_data(as_text=True)
     assert "Vielen Dank" in result and "Hier ist Ihr Ergebnis" in result
 
     check = _check(case)
@@ -199,14 +201,72 @@ def test_a_link_used_by_the_submit_cannot_be_used_again(client, sent):
     case, link = sent
     for step in range(1, STEPS + 1):
         _step(client, link, step)
-    assert client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}).status_code == 200
+    assert client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}).status_code == 303
     before = snapshot(case.id)
-    for response in (client.get(link), client.get(f"{link}/steps/1"), _step(client, link, 1, implementation="0"),
+    for response in (_step(client, link, 1, implementation="0"),
                      client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}),
                      client.post(f"{link}/steps/1/autosave", data=step_data(1))):
         assert response.status_code == 410
-    assert "bereits abgesendet" in client.get(link).get_data(as_text=True)
+    refused = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}).get_data(as_text=True)
+    assert "bereits abgesendet" in refused and f'<a href="{link}">Ihr Ergebnis anzeigen</a>' in refused
+    for step in (1, REVIEW):  # a step page leads to the result, and the result has no form
+        assert client.get(f"{link}/steps/{step}").headers["Location"].endswith(link)
+    assert "<form" not in client.get(link).get_data(as_text=True)
     assert snapshot(case.id) == before
+
+
+def _result_shown(page: str) -> tuple[str, str]:
+    """The level and the chart a result page shows."""
+    level = re.search(r"Stufe \d von 5[^<]*", page).group(0)
+    chart = re.search(r'<svg class="chart-svg".*?</svg>', page, re.S).group(0)
+    return level, chart
+
+
+@pytest.mark.postgres
+def test_reloading_or_reopening_the_submitted_link_shows_its_result_and_nothing_else(app, client, sent, users):
+    case, link = sent
+    _answer_everything(client, link)
+    result = client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}, follow_redirects=True)
+    assert result.status_code == 200 and "Vielen Dank" in result.get_data(as_text=True)
+    shown = _result_shown(result.get_data(as_text=True))
+    check = _check(case)
+    assert shown[0].startswith(f"Stufe {check.level} von 5") and check.link_nonce is not None
+    before = snapshot(case.id)
+
+    client.delete_cookie("session")  # later, in another browser: the link from the email again
+    again = client.get(link)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and _result_shown(page) == shown
+    assert "Hier ist Ihr Ergebnis" in page and "bereits abgesendet" not in page
+    assert 'type="radio"' not in page and "<form" not in page
+    assert snapshot(case.id) == before  # showing it writes nothing
+
+    # Another business's link shows its own check (a fresh one: the questionnaire), never this result.
+    other = consenting_case(users["scout"], name="Malerbetrieb Sonnenschein")
+    other_link = path_of(links.make_url("self_check", case_id=other.id, business_id=other.business_id))
+    db.session.commit()
+    assert client.get(other_link).headers["Location"].endswith(f"{other_link}/steps/1")
+    for step in range(1, STEPS + 1):
+        assert _step(client, other_link, step, implementation="4", relevance="4").status_code == 302
+    assert client.post(f"{other_link}/steps/{REVIEW}", data={"go": "complete"}).status_code == 303
+    theirs = _result_shown(client.get(other_link).get_data(as_text=True))
+    assert theirs != shown and theirs[0].startswith(f"Stufe {_check(other).level} von 5")
+    assert _result_shown(client.get(link).get_data(as_text=True)) == shown
+
+
+def test_a_link_used_before_it_named_its_check_or_erased_since_says_submitted(app, client, sent, users):
+    case, link = sent
+    _answer_everything(client, link)
+    assert client.post(f"{link}/steps/{REVIEW}", data={"go": "complete"}).status_code == 303
+    assert "Hier ist Ihr Ergebnis" in client.get(link).get_data(as_text=True)
+
+    with unit_of_work():
+        erase([case.business_id], users["lead"], "Löschung auf Antrag")
+    assert _check(case).link_nonce is None
+    gone = client.get(link)
+    page = gone.get_data(as_text=True)
+    assert gone.status_code == 410 and "bereits abgesendet" in page and "Ihr Ergebnis anzeigen" not in page
+    assert "Stufe" not in page
 
 
 def _answer_everything(client, link: str) -> None:
