@@ -151,9 +151,13 @@ def render(row: OutboxMessage, texts: mail_texts.Texts | None = None) -> None:
 
 
 def preview(template_key: str, context: dict) -> tuple[str, str]:
-    """Subject and plain text of a business template as it would read with this context (nothing is stored)."""
+    """Subject and plain text of a business template as it would read with this context (nothing is stored): the
+    administrator's mail text when there is one, as the mail will be sent."""
     context = {"chamber": chamber_name(current_app.config), "signature": current_app.config["CHAMBER_SIGNATURE"],
                **context}
+    if edited := mail_texts.override_for(template_key):
+        subject, text, _html = mail_texts.render(edited, context)
+        return " ".join(subject.split()), _tidy(text)
     subject = " ".join(_render_text(f"mail/{template_key}.subject.txt", context, True).split())
     return subject, _tidy(_render_text(f"mail/{template_key}.txt", context, True))
 
