@@ -93,7 +93,8 @@ class RuleForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.template_key.choices = [("", _l("– none (reminder) –"))] + [
-            (t.key, f"{t.label} ({TYPE_LABELS[t.type]})") for t in TEMPLATES.values() if t.audience != "staff"]
+            (t.key, f"{t.label} ({TYPE_LABELS[t.type]})") for t in TEMPLATES.values()
+            if t.audience != "staff" and t.by_rule]
 
     def validate_title(self, field) -> None:
         if self.action.data == "reminder" and not (field.data or "").strip():
@@ -104,7 +105,7 @@ class RuleForm(FlaskForm):
         if audience is None:
             return
         template = TEMPLATES.get(field.data or "")
-        if template is None or template.audience != audience:
+        if template is None or template.audience != audience or not template.by_rule:
             raise ValidationError(_l("Please choose a template for emails to businesses.") if audience == "business"
                                   else _l("Please choose the template for emails to partners."))
 

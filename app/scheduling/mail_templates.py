@@ -1,4 +1,6 @@
-"""The email templates: each has a type and the legal basis it needs (text in templates/mail/)."""
+"""The email templates: each has a type and the legal basis it needs (text in templates/mail/).
+
+A mail sent on the basis of consent carries the unsubscribe link (app.scheduling.mails)."""
 
 from dataclasses import dataclass
 
@@ -15,6 +17,8 @@ BASIS_LABELS = {
     "consent": _l("The business's consent to emails (Art. 6(1)(a) GDPR)"),
     "referral_consent": _l("The business's consent to passing its data to the partner"),
     "staff": _l("Internal mail to staff"),
+    "request": _l("The request the person made on the public page, which the mail asks to confirm (double opt-in; "
+                  "Art. 6(1)(b) GDPR)"),
 }
 
 
@@ -25,6 +29,12 @@ class MailTemplate:
     basis: str
     audience: str  # business | partner | staff
     label: object
+    by_rule: bool = True  # a follow-up rule may send it (the public request's mails need the request itself)
+
+    @property
+    def about_case(self) -> bool:
+        """False for the mail that asks to confirm a public request: it goes out before there is a case."""
+        return self.basis != "request"
 
 
 TEMPLATES: dict[str, MailTemplate] = {t.key: t for t in (
@@ -46,5 +56,9 @@ TEMPLATES: dict[str, MailTemplate] = {t.key: t for t in (
                  _l("Workshop registration cancelled, with the calendar cancellation")),
     MailTemplate("workshop_reminder", "service", "consent", "business",
                  _l("Workshop reminder two working days before")),
+    MailTemplate("intake_opt_in", "service", "request", "business",
+                 _l("Online request: please confirm (double opt-in)"), by_rule=False),
+    MailTemplate("intake_confirmed", "service", "consent", "business",
+                 _l("Online request confirmed, the scout will get in touch"), by_rule=False),
     MailTemplate("digest", "internal", "staff", "staff", _l("Morning digest for a scout")),
 )}

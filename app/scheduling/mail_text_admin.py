@@ -1,7 +1,8 @@
 """The administrator's edits of the follow-up mail texts: preview for a sample case, save after checking, reset.
 
-A preview renders the mail as the outbox would send it to the sample case's business (or partner), inside a
-savepoint that is rolled back: the signed links it shows are never stored, so they open nothing.
+A preview renders the mail as the outbox would send it to the sample case's business (or partner; the public
+request's opt-in to a sample request made from it), inside a savepoint that is rolled back: the signed links it
+shows are never stored, so they open nothing.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -31,16 +32,19 @@ def sample_case(case_id: int | None = None) -> Case | None:
 def preview(key: str, texts: Texts, case: Case) -> Texts:
     """The mail as it would go out for `case` (subject, plain text, HTML); DomainError when it cannot render."""
     template = TEMPLATES[key]
-    context = {"case_id": case.id}
+    context, case_id = {"case_id": case.id}, case.id
     if template.audience == "partner":
         recipients = mails.registry().recipients["partner"](case)
         if not recipients:
             raise DomainError(_l("Case %(id)d has no referral that the business agreed to pass on to a partner; "
                                  "choose another case for the preview.", id=case.id), "case_id")
         context = recipients[0].context
-    row = OutboxMessage(template_key=key, case_id=case.id, audience=template.audience, context=context,
-                        recipient="preview@procheck.invalid")
+    sample = mails.registry().samples.get(key)
     with transactions.discarded():
+        if sample is not None:  # a mail sent before there is a case (the opt-in): a sample made from the case
+            context, case_id = sample(case), None
+        row = OutboxMessage(template_key=key, case_id=case_id, audience=template.audience, context=context,
+                            recipient="preview@procheck.invalid")
         try:
             mails.render(row, texts)
         except SecurityError as error:

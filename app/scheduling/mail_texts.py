@@ -36,6 +36,7 @@ LIMITS = {"subject": 300, "body_text": 20_000, "body_html": 50_000}
 # What every mail about a case has (app.scheduling.mails.render and mails.common).
 COMMON_NAMES = {"row", "chamber", "signature", "unsubscribe_url", "case", "business", "scout", "greeting",
                 "reply_to", "quoted_list", "purpose", "reason", "scout_label"}
+CASE_NAMES = {"case", "business", "scout", "reply_to", "quoted_list"}  # not in a mail sent before the case exists
 STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"', re.IGNORECASE)
 SECRET = re.compile(r"password|token|secret|hash|session", re.IGNORECASE)
 
@@ -101,14 +102,17 @@ def default_texts(key: str) -> Texts:
 
 
 def known_names(key: str) -> set[str]:
-    """The placeholders the mail has: what its default texts, the layout and the footer use, and the common ones."""
-    env = current_app.jinja_env
+    """The placeholders the mail has: what its default texts, the layout and the footer use, and the common ones.
+
+    Read with the sandbox that renders the edited texts: the app's environment would hide a placeholder named like
+    one of its globals (the opt-in's `request`)."""
+    env, sandbox = current_app.jinja_env, _environment(False)
     names = set(COMMON_NAMES)
     sources = list(default_texts(key)) + [env.loader.get_source(env, name)[0]
                                           for name in ("mail/_layout.html", "mail/_footer.txt")]
     for source in sources:
-        names |= meta.find_undeclared_variables(env.parse(source))
-    return names
+        names |= meta.find_undeclared_variables(sandbox.parse(source))
+    return names if TEMPLATES[key].about_case else names - CASE_NAMES
 
 
 def _forbidden(tree: nodes.Template) -> str | None:

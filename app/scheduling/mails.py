@@ -50,11 +50,14 @@ class MailRegistry:
     """Filled by the packages that own the data in their init_app: per template key, the function that
     loads what the mail shows (from the ids in row.context, when it is first sent), and per audience
     other than the business, who a rule's mail goes to (the partners of a case's referrals), and per template
-    key the function that makes its attachments from the row when it is sent."""
+    key the function that makes its attachments from the row when it is sent, and per template key of a mail that
+    is not about a case (the public request's opt-in) the row context of a sample made from a case, for the preview
+    (called inside a savepoint that is rolled back, so it may add rows)."""
 
     builders: dict[str, Builder] = field(default_factory=dict)
     attachments: dict[str, Callable[[OutboxMessage], list[Attachment]]] = field(default_factory=dict)
     recipients: dict[str, Callable[[Case], list[Recipient]]] = field(default_factory=dict)
+    samples: dict[str, Callable[[Case], dict]] = field(default_factory=dict)
 
 
 KEY = "procheck.mail"
@@ -91,10 +94,11 @@ def common(case: Case) -> dict:
 
 
 def _unsubscribe_url(row: OutboxMessage) -> str | None:
-    """A business mail carries a signed unsubscribe link (visible in the body and in List-Unsubscribe)."""
+    """A business mail sent on its consent carries a signed unsubscribe link (visible in the body and in
+    List-Unsubscribe); the opt-in mail, which asks for that consent, does not."""
     template = TEMPLATES.get(row.template_key)
     case = db.session.get(Case, row.case_id) if row.case_id else None
-    if template is None or template.audience != "business" or case is None:
+    if template is None or template.audience != "business" or template.basis != "consent" or case is None:
         return None
     return links.make_url("unsubscribe", case_id=case.id, business_id=case.business_id)
 
@@ -151,9 +155,13 @@ def render(row: OutboxMessage, texts: mail_texts.Texts | None = None) -> None:
 
 
 def preview(template_key: str, context: dict) -> tuple[str, str]:
-    """Subject and plain text of a business template as it would read with this context (nothing is stored)."""
+    """Subject and plain text of a business template as it would read with this context (nothing is stored): the
+    administrator's mail text when there is one, as the mail will be sent."""
     context = {"chamber": chamber_name(current_app.config), "signature": current_app.config["CHAMBER_SIGNATURE"],
                **context}
+    if edited := mail_texts.override_for(template_key):
+        subject, text, _html = mail_texts.render(edited, context)
+        return " ".join(subject.split()), _tidy(text)
     subject = " ".join(_render_text(f"mail/{template_key}.subject.txt", context, True).split())
     return subject, _tidy(_render_text(f"mail/{template_key}.txt", context, True))
 

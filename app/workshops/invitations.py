@@ -56,12 +56,10 @@ def candidates(workshop: Workshop, page: int, per_page: int) -> CandidatePage:
 def preview(workshop: Workshop, case_id: int | None) -> tuple[str, str]:
     """The invitation as the business will read it (sample links: the real ones are signed when it is sent)."""
     case = db.session.get(Case, case_id) if case_id else None
-    business = case.business if case else None
-    greeting = f"Guten Tag {business.contact_name}," if business and business.contact_name else "Guten Tag,"
+    about = mails.common(case) if case else {"case": None, "business": None, "scout": None, "greeting": "Guten Tag,"}
     sample = _("(link in the e-mail)")
     return mails.preview("workshop_invitation", {
-        "workshop": workshop, "business": business, "greeting": greeting, "scout": case.owner if case else None,
-        "yes_url": sample, "no_url": sample, "unsubscribe_url": sample})
+        **about, "workshop": workshop, "yes_url": sample, "no_url": sample, "unsubscribe_url": sample})
 
 
 def invite(workshop: Workshop, case_ids: list[int], actor: User) -> int:

@@ -101,7 +101,9 @@ def test_the_record_of_processing_is_generated_from_the_data(app, client, login,
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for text in ("Verzeichnis von Verarbeitungstätigkeiten", "Check-Ergebnis mit Empfehlungen", "Hochschule",
-                 "Ansprechperson", "Telefon", "12 Monate nach Programmende", "Einwilligung des Betriebs"):
+                 "Ansprechperson", "Telefon", "12 Monate nach Programmende", "Einwilligung des Betriebs",
+                 "Online-Anfrage: Bitte bestätigen (Double-Opt-in)", "Art. 6 Abs. 1 lit. b DSGVO",
+                 "Online-Anfrage bestätigt, der Prozessscout meldet sich"):
         assert text in page, text
     assert db.session.scalar(select(PrivacyLog.action)) == "record_viewed"
 

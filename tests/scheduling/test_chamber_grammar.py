@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.cases import workflow
 from app.chamber import chamber_name
@@ -14,6 +14,7 @@ from app.scheduling import links, mails
 from app.scheduling.mail_templates import TEMPLATES
 from app.scheduling.models import OutboxMessage
 from tests.factories import RECORDS_FOR
+from tests.intake.conftest import confirm_path, latest_request, send
 from tests.mailflow import BASE_URL, advance, consenting_case, path_of, scored_check
 
 NAME = "Handwerkskammer Münster"
@@ -55,14 +56,17 @@ def test_the_checker_finds_the_bare_name_after_a_preposition():
                      '<span class="brand">Handwerkskammer Münster</span>') == []
 
 
-def test_every_mail_to_a_business_or_partner_names_the_chamber_with_its_article(app, users):
+def test_every_mail_to_a_business_or_partner_names_the_chamber_with_its_article(app, client, users):
+    assert send(client).status_code == 302  # the public request's opt-in, and once confirmed its confirmation
+    assert client.post(confirm_path(latest_request())).status_code == 200
     case = consenting_case(users["scout"])
     for state in ("check_done", "workshop_attended", "referred", "implemented"):  # every state's mails
         scored_check(case) if state == "check_done" else RECORDS_FOR[state](case)
         workflow.move(case, state, users["scout"])
     self_check.send_link(case, users["scout"])
     db.session.flush()
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+    rows = db.session.scalars(select(OutboxMessage).where(or_(
+        OutboxMessage.case_id == case.id, OutboxMessage.template_key.startswith("intake_")))).all()
     outside = {key for key, t in TEMPLATES.items() if t.audience in ("business", "partner")}
     rendered = set()
     for row in rows:

@@ -94,6 +94,8 @@ def test_the_lead_adds_an_email_rule(client, login):
      "Bitte wählen Sie eine Vorlage für E-Mails an Betriebe."),
     ({"action": "email_partner", "template_key": "check_results"},
      "Bitte wählen Sie die Vorlage für E-Mails an Partner."),
+    ({"action": "email_business", "template_key": "intake_confirmed"},  # needs a request, not a rule
+     "Bitte wählen Sie eine Vorlage für E-Mails an Betriebe."),
 ])
 def test_bad_rule_input_is_refused_in_german_and_nothing_changes(client, login, changes, message):
     rule = _rule("contacted")

@@ -150,3 +150,18 @@ def test_the_waiting_list_and_reminder_mails_arrive_with_a_working_cancel_link(c
     assert client.post(path_of(cancel), data={"answer": "no"}).status_code == 200
     assert dict(db.session.execute(select(Registration.case_id, Registration.status)).all()) == {
         first.id: "cancelled", second.id: "registered"}
+
+
+def test_the_invitation_preview_shows_the_administrators_text(client, login, users):
+    from app.scheduling.models import MailText
+
+    checked_case(users["scout"], "Dachdecker Weber")
+    target = workshop(topics=("it_security",))
+    db.session.add(MailText(template_key="workshop_invitation", subject="Neu: {{ workshop.title }}",
+                            body_text="{{ greeting }}\n\nkommen Sie vorbei, {{ business.name }}: {{ yes_url }}",
+                            body_html="<p>{{ greeting }}</p>"))
+    db.session.commit()
+    login("scout")
+    page = client.get(f"/workshops/{target.id}/invite").get_data(as_text=True)
+    assert f"Neu: {target.title}" in page and "kommen Sie vorbei, Dachdecker Weber:" in page
+    assert "Ich nehme teil" not in page  # the default text is not what will be sent
