@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     cases = registry.of(app)
     cases.guards["attendance"] = services.has_attendance
     cases.add_panel(registry.Panel("workshops/_case_panel.html", "workshops-panel-heading",
-                                   lambda case: services.attendances_for_case(case.id), order=20))
+                                   lambda case: services.case_workshops(case.id), order=20))
     cases.event_labels.update({
         EventKind.WORKSHOP_ATTENDED: _l("Workshop attendance recorded"),
         EventKind.WORKSHOP_INVITED: _l("Invited to a workshop"),

@@ -119,6 +119,18 @@ def check_in(workshop: Workshop, marks: dict[int, str], actor: User, move_on: bo
     return result
 
 
+def check_in_registered(workshop: Workshop, marks: dict[int, str], actor: User, move_on: bool) -> CheckInResult:
+    """The check-in in one step: every registered business not yet recorded counts as attended, unless the list
+    marks it otherwise (waitlisted and cancelled ones stay as they are). Same rules as check_in."""
+    if problem := attendance_refusal(workshop):
+        raise DomainError(problem)
+    registered = db.session.scalars(select(Registration.case_id).where(
+        Registration.workshop_id == workshop.id, Registration.status == RegistrationStatus.REGISTERED)).all()
+    if not registered:
+        raise DomainError(_l("All registered businesses are recorded already."))
+    return check_in(workshop, dict.fromkeys(registered, RegistrationStatus.ATTENDED.value) | marks, actor, move_on)
+
+
 def withdraw(attendance: Attendance, actor: User, reason: str) -> None:
     """An attendance recorded by mistake: marked withdrawn with the reason (kept, and on the timeline)."""
     reason = " ".join((reason or "").split())

@@ -9,6 +9,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
     URLField,
 )
@@ -67,6 +68,8 @@ class CheckInForm(FlaskForm):
     """The marks come as mark-<case id> fields (one per row, see parse_marks); this carries CSRF and the move."""
 
     move_on = BooleanField(_l("Set the cases to “Workshop attended” where possible"), default=True)
+    # The second submit button: every registered business without a mark counts as attended (works without JS).
+    all_registered = SubmitField(_l("Save all registered as attended"))
 
 
 def parse_marks(formdata) -> dict[int, str] | None:

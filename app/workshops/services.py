@@ -167,6 +167,28 @@ def has_attendance(case: Case) -> bool:
     return db.session.scalar(select(exists().where(Attendance.case_id == case.id, Attendance.withdrawn_at.is_(None))))
 
 
+@dataclass
+class CaseWorkshops:
+    """The case page's workshop panel: what the business attended and what it is signed up for."""
+
+    attended: list[Attendance]
+    pending: list[Row]
+
+
+def case_workshops(case_id: int) -> CaseWorkshops:
+    return CaseWorkshops(attendances_for_case(case_id), pending_registrations(case_id))
+
+
+def pending_registrations(case_id: int) -> list[Row]:
+    """The business's registrations and waiting-list places for upcoming workshops, soonest first (one query)."""
+    return list(db.session.execute(
+        select(Registration.status, Workshop.id, Workshop.title, Workshop.starts_at)
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(Registration.case_id == case_id, Registration.status.in_(registrations.ACTIVE),
+               Workshop.starts_at >= utcnow(), Workshop.status != WorkshopStatus.CANCELLED)
+        .order_by(Workshop.starts_at, Workshop.id)))
+
+
 def attendances_for_case(case_id: int) -> list[Attendance]:
     """The workshops the case's business attended (withdrawn ones left out), latest workshop first (one query)."""
     return list(db.session.scalars(

@@ -116,13 +116,15 @@ def check_in(workshop_id: int):
     workshop = db.get_or_404(Workshop, workshop_id)
     form = CheckInForm()
     marks = parse_marks(request.form) if form.validate_on_submit() else None
-    if not marks:
+    everyone = form.all_registered.data  # the one-step button: the registered without a mark count as attended
+    if marks is None or not (marks or everyone):
         flash(_("Please mark at least one business as attended or not attended.") if marks == {} else
               _("The check-in list could not be read. Please reload the page."), "error")
         return _show(workshop, form, 422)
+    save = attendance.check_in_registered if everyone else attendance.check_in
     try:
         with transactions.refusable():
-            result = attendance.check_in(workshop, marks, current_user, form.move_on.data)
+            result = save(workshop, marks, current_user, form.move_on.data)
     except DomainError as error:
         flash(error.message, "error")
         return _show(db.get_or_404(Workshop, workshop_id), form, 409)
