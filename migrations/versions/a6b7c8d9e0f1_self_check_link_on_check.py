@@ -2,7 +2,7 @@
 opening that link again shows the check's result (links used before this revision keep saying "submitted")
 
 Revision ID: a6b7c8d9e0f1
-Revises: 1a2b3c4d5e6f
+Revises: d3e4f5a6b7c8
 Create Date: 2026-12-08 09:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a6b7c8d9e0f1'
-down_revision = '1a2b3c4d5e6f'
+down_revision = 'd3e4f5a6b7c8'
 branch_labels = None
 depends_on = None
 

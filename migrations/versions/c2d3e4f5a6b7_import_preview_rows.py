@@ -2,7 +2,7 @@
 by the data-protection export and erasure) instead of a JSON list on the run kept forever
 
 Revision ID: c2d3e4f5a6b7
-Revises: 1a2b3c4d5e6f
+Revises: b1c2d3e4f5a7
 Create Date: 2026-12-08 08:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c2d3e4f5a6b7'
-down_revision = '1a2b3c4d5e6f'
+down_revision = 'b1c2d3e4f5a7'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 scheduler's worker with its progress, resume point and lease; one unfinished job per owner
 
 Revision ID: d3e4f5a6b7c8
-Revises: 1a2b3c4d5e6f
+Revises: c2d3e4f5a6b7
 Create Date: 2026-12-08 09:00:00
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from app.timeutil import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'd3e4f5a6b7c8'
-down_revision = '1a2b3c4d5e6f'
+down_revision = 'c2d3e4f5a6b7'
 branch_labels = None
 depends_on = None
 
