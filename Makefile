@@ -40,7 +40,7 @@ bench-load: $(VENV)/.installed-test translations/de/LC_MESSAGES/messages.mo
 
 # Re-extract the UI strings and merge them into the German catalogue (then translate the empty ones).
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l de
 	$(BIN)/pybabel compile --statistics -d translations
 

@@ -15,7 +15,10 @@ RECHECK = "t1"  # a later check of the same case, with the first one's questionn
 
 class Check(db.Model):
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_case_status", "case_id", "status"),)
+    __table_args__ = (
+        Index("ix_checks_case_status", "case_id", "status"),
+        Index("uq_checks_link_nonce", "link_nonce", unique=True),  # one check per link
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -33,7 +36,7 @@ class Check(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The self-check link it was submitted through: opening that link again shows this result (app.checks.self_check).
-    link_nonce: Mapped[str | None] = mapped_column(ForeignKey("link_nonces.nonce"), unique=True)
+    link_nonce: Mapped[str | None] = mapped_column(ForeignKey("link_nonces.nonce"))
 
 
 class CheckScore(db.Model):

@@ -60,7 +60,7 @@ class SelectionForm(FlaskForm):
                                   validators=[Optional()])
     trade_group = SelectField(_l("Trade group"), validators=[Optional()], invalid_value_message=NOT_IN_LIST)
     trade_id = SelectField(_l("Trade"), coerce=db_id, invalid_value_message=NOT_IN_LIST, validators=[Optional()])
-    include_finished = BooleanField(_l("Also businesses with an earlier, finished case"))
+    include_withdrawn = BooleanField(_l("Also businesses whose earlier case was withdrawn"))
 
 
 class OpenCasesForm(SelectionForm):

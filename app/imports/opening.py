@@ -6,8 +6,9 @@ the cases (owners dealt round robin by row_number() over the businesses' ids, or
 pipeline's cells, the first state's reminders, the funnel's rows) in the same transaction.
 
 Which businesses are taken: never an anonymised one (app.privacy erased it: nobody contacts it again); by default
-only those that never had a case (a business that withdrew or already implemented is not contacted again in bulk);
-with `include_finished` also those whose cases are all finished (withdrawn or implemented). `counts` says in one
+only those that never had a case (a business that withdrew is not contacted again in bulk); with
+`include_withdrawn` also those whose cases were all withdrawn. An implemented case stays open for the re-check
+(app.cases.workflow.OPEN_STATES), so its business is never given a second case. `counts` says in one
 statement how many are taken and how many are left out for which reason.
 """
 
@@ -19,7 +20,6 @@ from sqlalchemy import exists, func, select, text
 from app.auth.models import Role, User
 from app.cases import workflow
 from app.cases.models import Business, Case
-from app.cases.vocab import State
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Trade
@@ -27,15 +27,12 @@ from app.reference.models import Trade
 BULK_LOCK = 712_031  # PostgreSQL advisory lock: two leads opening at once do not both open a business's case
 
 
-FINISHED = (State.WITHDRAWN, State.IMPLEMENTED)  # a case that has run its course
-
-
 @dataclass(frozen=True)
 class Selection:
     municipality_id: int | None = None
     trade_group: str | None = None
     trade_id: int | None = None
-    include_finished: bool = False  # also businesses whose cases are all finished
+    include_withdrawn: bool = False  # also businesses whose cases were all withdrawn
 
 
 @dataclass(frozen=True)
@@ -43,19 +40,19 @@ class Counts:
     """The selected businesses by what bulk opening makes of them."""
 
     new: int  # never had a case: taken
-    finished: int  # every case finished: taken only with include_finished
+    withdrawn: int  # every case withdrawn: taken only with include_withdrawn
     running: int  # a case still running: left out
     anonymised: int  # left out
-    include_finished: bool
+    include_withdrawn: bool
 
     @property
     def taken(self) -> int:
-        return self.new + (self.finished if self.include_finished else 0)
+        return self.new + (self.withdrawn if self.include_withdrawn else 0)
 
     @property
     def had_case(self) -> int:
         """Left out because of an earlier or running case."""
-        return self.running + (0 if self.include_finished else self.finished)
+        return self.running + (0 if self.include_withdrawn else self.withdrawn)
 
 
 def _selected(selection: Selection) -> list:
@@ -74,12 +71,12 @@ def _any_case():
 
 
 def _running_case():
-    return exists().where(Case.business_id == Business.id, Case._state.not_in([str(s) for s in FINISHED]))
+    return exists().where(Case.business_id == Business.id, Case._state.in_(list(workflow.OPEN_STATES)))
 
 
 def businesses(selection: Selection):
     """The selected businesses to open a case for (a SELECT of ids)."""
-    earlier = _running_case() if selection.include_finished else _any_case()
+    earlier = _running_case() if selection.include_withdrawn else _any_case()
     return select(Business.id).where(*_selected(selection), Business.anonymised_at.is_(None), ~earlier)
 
 
@@ -93,8 +90,8 @@ def counts(selection: Selection) -> Counts:
 
     total, anonymised, new, none_running = db.session.execute(select(
         counted(), counted(~live), counted(live, ~_any_case()), counted(live, ~_running_case()))).one()
-    return Counts(new=new, finished=none_running - new, running=total - anonymised - none_running,
-                  anonymised=anonymised, include_finished=selection.include_finished)
+    return Counts(new=new, withdrawn=none_running - new, running=total - anonymised - none_running,
+                  anonymised=anonymised, include_withdrawn=selection.include_withdrawn)
 
 
 def count(selection: Selection) -> int:

@@ -137,7 +137,7 @@ def _selection_choices(form: SelectionForm) -> None:
 def _selection(form: SelectionForm) -> opening.Selection:
     return opening.Selection(municipality_id=form.municipality_id.data or None,
                              trade_group=form.trade_group.data or None, trade_id=form.trade_id.data or None,
-                             include_finished=bool(form.include_finished.data))
+                             include_withdrawn=bool(form.include_withdrawn.data))
 
 
 def _left_out(counts: opening.Counts) -> str:
@@ -145,7 +145,7 @@ def _left_out(counts: opening.Counts) -> str:
     reasons = []
     if counts.had_case:
         reasons.append(ngettext("%(num)d business has a running case", "%(num)d businesses have a running case",
-                                counts.had_case) if counts.include_finished else
+                                counts.had_case) if counts.include_withdrawn else
                        ngettext("%(num)d business already had a case", "%(num)d businesses already had a case",
                                 counts.had_case))
     if counts.anonymised:
@@ -174,7 +174,7 @@ def open_cases():
             flash(" ".join(filter(None, (ngettext("%(num)d case was opened.", "%(num)d cases were opened.", opened),
                                          left_out))), "success")
             return redirect(url_for("imports.open_cases", **{k: v for k, v in request.form.items() if k in (
-                "municipality_id", "trade_group", "trade_id", "include_finished")}))
+                "municipality_id", "trade_group", "trade_id", "include_withdrawn")}))
     valid = request.method == "POST" or form.validate()
     counts = opening.counts(_selection(form)) if valid else None
     status = 400 if request.method == "POST" or not valid else 200

@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
 from app.auth.models import User
@@ -23,6 +24,8 @@ from app.reports.services import CaseFilter
 from app.timeutil import utcnow
 from app.transactions import unit_of_work
 
+TECHNICAL_ERROR = _l("The hand-over stopped because of a technical error. Please start it again for the remaining "
+                     "cases.")
 LEASE = timedelta(minutes=2)  # a batch takes well under a second; a lease this old lost its worker
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,10 @@ def work_batch(job_id: int, worker: str) -> bool:
         actor = db.session.get(User, job.created_by_id)
         filters = CaseFilter(owner_id=job.from_owner_id, state=job.state, municipality_id=job.municipality_id)
         batch = offboarding.next_batch(offboarding.matching_ids(filters), job.after_id)
+        if not batch and job.disables_owner and job.after_id:
+            # Cases given to the leaving account behind the resume point meanwhile: one more sweep from the start
+            # (moved cases no longer match the owner), so the account is never disabled while it owns a case.
+            batch = offboarding.next_batch(offboarding.matching_ids(filters), 0)
         if not batch:
             if job.disables_owner:
                 offboarding.close_account(db.session.get(User, job.from_owner_id), new_owner, actor)
@@ -81,7 +88,8 @@ def work(job_id: int, worker: str) -> None:
             pass
     except Exception as error:  # the job row shows the failure to the lead, the log its trace
         log.exception("hand-over job %s failed", job_id)
-        message = str(error.message) if isinstance(error, DomainError) else str(error)
+        # The lead reads a domain refusal as it is; anything else (SQL, driver text) stays in the log.
+        message = str(error.message) if isinstance(error, DomainError) else str(TECHNICAL_ERROR)
         with unit_of_work():
             db.session.execute(
                 update(HandoverJob).where(HandoverJob.id == job_id, HandoverJob.lease_token == worker)

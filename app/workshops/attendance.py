@@ -119,13 +119,16 @@ def check_in(workshop: Workshop, marks: dict[int, str], actor: User, move_on: bo
     return result
 
 
-def check_in_registered(workshop: Workshop, marks: dict[int, str], actor: User, move_on: bool) -> CheckInResult:
-    """The check-in in one step: every registered business not yet recorded counts as attended, unless the list
-    marks it otherwise (waitlisted and cancelled ones stay as they are). Same rules as check_in."""
+def check_in_registered(workshop: Workshop, marks: dict[int, str], shown: set[int], actor: User,
+                        move_on: bool) -> CheckInResult:
+    """The check-in in one step: every registered business the page showed (`shown`) and not yet recorded counts
+    as attended, unless the list marks it otherwise (waitlisted and cancelled ones stay as they are). Same rules
+    as check_in."""
     if problem := attendance_refusal(workshop):
         raise DomainError(problem)
     registered = db.session.scalars(select(Registration.case_id).where(
-        Registration.workshop_id == workshop.id, Registration.status == RegistrationStatus.REGISTERED)).all()
+        Registration.workshop_id == workshop.id, Registration.status == RegistrationStatus.REGISTERED,
+        Registration.case_id.in_(shown))).all()
     if not registered:
         raise DomainError(_l("All registered businesses are recorded already."))
     return check_in(workshop, dict.fromkeys(registered, RegistrationStatus.ATTENDED.value) | marks, actor, move_on)

@@ -72,6 +72,12 @@ class CheckInForm(FlaskForm):
     all_registered = SubmitField(_l("Save all registered as attended"))
 
 
+def parse_listed(formdata) -> set[int]:
+    """The case ids of the rows the check-in page showed (its `listed` fields): "all registered" takes only
+    those, not a business that registered or moved up from the waiting list after the page was loaded."""
+    return {case_id for value in formdata.getlist("listed") if (case_id := parse_int(value)) is not None}
+
+
 def parse_marks(formdata) -> dict[int, str] | None:
     """{case id: "attended" | "no_show"} from the mark-<id> fields; None when one of them is not of that form."""
     marks = {}

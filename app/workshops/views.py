@@ -22,6 +22,7 @@ from app.workshops.forms import (
     InviteForm,
     WithdrawAttendanceForm,
     WorkshopForm,
+    parse_listed,
     parse_marks,
 )
 from app.workshops.models import Attendance, Workshop
@@ -121,10 +122,13 @@ def check_in(workshop_id: int):
         flash(_("Please mark at least one business as attended or not attended.") if marks == {} else
               _("The check-in list could not be read. Please reload the page."), "error")
         return _show(workshop, form, 422)
-    save = attendance.check_in_registered if everyone else attendance.check_in
     try:
         with transactions.refusable():
-            result = save(workshop, marks, current_user, form.move_on.data)
+            if everyone:
+                result = attendance.check_in_registered(workshop, marks, parse_listed(request.form), current_user,
+                                                        form.move_on.data)
+            else:
+                result = attendance.check_in(workshop, marks, current_user, form.move_on.data)
     except DomainError as error:
         flash(error.message, "error")
         return _show(db.get_or_404(Workshop, workshop_id), form, 409)

@@ -120,28 +120,28 @@ def _cases_per_business() -> dict[int, int]:
 
 
 @pytest.mark.postgres
-def test_bulk_opening_takes_only_new_businesses_unless_finished_ones_are_asked_for_and_never_anonymised_ones(
+def test_bulk_opening_takes_only_new_businesses_unless_withdrawn_ones_are_asked_for_and_never_anonymised_ones(
         app, users, mix):
     default = _tischler()
     counts = opening.counts(default)
-    assert counts == opening.Counts(new=1, finished=2, running=1, anonymised=2, include_finished=False)
+    assert counts == opening.Counts(new=1, withdrawn=1, running=2, anonymised=2, include_withdrawn=False)
     assert (counts.taken, counts.had_case, opening.count(default)) == (1, 3, 1)
-    finished_too = replace(default, include_finished=True)
-    assert (opening.counts(finished_too).taken, opening.counts(finished_too).had_case) == (3, 1)
+    withdrawn_too = replace(default, include_withdrawn=True)
+    assert (opening.counts(withdrawn_too).taken, opening.counts(withdrawn_too).had_case) == (2, 2)
     before = _cases_per_business()
     with unit_of_work():
         assert opening.open_cases(default, [users["scout2"].id], users["lead"]) == 1
     after = _cases_per_business()
     assert {b for b in after if after[b] != before.get(b, 0)} == {mix["fresh"]}
     with unit_of_work():
-        assert opening.open_cases(finished_too, [users["scout2"].id], users["lead"]) == 2
+        assert opening.open_cases(withdrawn_too, [users["scout2"].id], users["lead"]) == 1
     latest = _cases_per_business()
-    assert {b for b in latest if latest[b] != after.get(b, 0)} == {mix["withdrawn"], mix["implemented"]}
+    assert {b for b in latest if latest[b] != after.get(b, 0)} == {mix["withdrawn"]}  # an implemented case stays open
     newest = services.latest_case(db.session.get(Business, mix["withdrawn"]))
     assert newest.owner_id == users["scout2"].id and newest.state == "contacted"
     # The anonymised ones got nothing, and nothing is left to open.
     assert (latest.get(mix["erased_fresh"], 0), latest[mix["erased_withdrawn"]]) == (0, 1)
-    assert opening.counts(finished_too).taken == 0
+    assert opening.counts(withdrawn_too).taken == 0
 
 
 def test_the_owners_must_be_active_scouts(app, users, tmp_path):
@@ -174,18 +174,18 @@ def test_the_page_says_how_many_are_left_out_and_why(app, client, login, users, 
     login("lead")
     trade_id = _tischler().trade_id
     page = client.get(f"/import/open-cases?trade_id={trade_id}").get_data(as_text=True)
-    assert "Auch Betriebe mit früherem, abgeschlossenem Fall" in page
+    assert "Auch Betriebe, deren früherer Fall zurückgezogen wurde" in page
     assert ("1 Betrieb erhält einen Fall. Nicht berücksichtigt: 3 Betriebe hatten schon einen Fall, "
             "2 Betriebe sind anonymisiert.") in page
-    ticked = client.get(f"/import/open-cases?trade_id={trade_id}&include_finished=y").get_data(as_text=True)
-    assert ("3 Betriebe erhalten einen Fall. Nicht berücksichtigt: 1 Betrieb hat einen laufenden Fall, "
+    ticked = client.get(f"/import/open-cases?trade_id={trade_id}&include_withdrawn=y").get_data(as_text=True)
+    assert ("2 Betriebe erhalten einen Fall. Nicht berücksichtigt: 2 Betriebe haben einen laufenden Fall, "
             "2 Betriebe sind anonymisiert.") in ticked
-    assert 'name="include_finished" value="y"' in ticked  # the opening form carries the choice
-    done = client.post("/import/open-cases", data={"trade_id": trade_id, "include_finished": "y",
+    assert 'name="include_withdrawn" value="y"' in ticked  # the opening form carries the choice
+    done = client.post("/import/open-cases", data={"trade_id": trade_id, "include_withdrawn": "y",
                                                    "owners": [users["scout"].id]}, follow_redirects=True)
     shown = done.get_data(as_text=True)
     assert done.status_code == 200
-    assert ("3 Fälle wurden eröffnet. Nicht berücksichtigt: 1 Betrieb hat einen laufenden Fall, "
+    assert ("2 Fälle wurden eröffnet. Nicht berücksichtigt: 2 Betriebe haben einen laufenden Fall, "
             "2 Betriebe sind anonymisiert.") in shown
     assert ("0 Betriebe erhalten einen Fall. Nicht berücksichtigt: 4 Betriebe haben einen laufenden Fall, "
             "2 Betriebe sind anonymisiert.") in shown  # back on the page with the same selection

@@ -220,3 +220,19 @@ def test_two_workers_at_once_never_work_the_same_job(app, users, small_threshold
     assert sorted(claimed) == [0, 1]
     assert _handed_over(ids) == moved
     assert _job().done == CASES
+
+
+def test_a_case_given_to_the_leaving_account_behind_the_resume_point_is_handed_over_before_it_is_disabled(
+        app, users, small_threshold):
+    scout, scout2 = users["scout"], users["scout2"]
+    ids = {make_case(scout, f"Betrieb {i}").id for i in range(CASES)}
+    with unit_of_work():
+        job_id = offboarding.start_offboarding(scout, scout2.id, users["admin"]).job.id
+    assert handover_worker.claim("w") == job_id
+    assert handover_worker.work_batch(job_id, "w")  # the first four cases are handed over
+    first = min(ids)
+    with unit_of_work():  # meanwhile a lead gives one of them back to the leaving scout
+        db.session.execute(update(Case).where(Case.id == first).values(owner_id=scout.id))
+    handover_worker.work(job_id, "w")
+    assert _owned(scout) == set() and ids <= _owned(scout2)
+    assert not db.session.get(User, scout.id).active

@@ -38,6 +38,7 @@ from app.intake import services as intake
 from app.partners import answers as partner_answers
 from app.partners.models import Partner, Referral
 from app.reference.models import Municipality, Trade
+from app.reports.handover_models import HandoverJob, JobStatus
 from app.scheduling import links, outbox, reminders
 from app.scheduling.models import FollowUpRule
 from app.timeutil import today_berlin, utcnow
@@ -374,7 +375,10 @@ def ids(app, users) -> dict:
                             template_key="check_results", due_at=utcnow(), unique_key="fuzz", case_id=case.id)
     referral = add_referral(case)
     run = ImportRun(filename="rolle.csv", stored_name="not-uploaded.csv", created_by_id=users["lead"].id)
-    db.session.add(run)
+    # A finished hand-over (a queued one would hold the owner's cases against the fuzzer's own hand-overs).
+    job = HandoverJob(created_by_id=users["lead"].id, from_owner_id=users["scout2"].id, to_owner_id=scout.id,
+                      status=JobStatus.DONE)
+    db.session.add_all([run, job])
     db.session.commit()
     return {
         "case_id": case.id, "business_id": case.business_id, "check_id": draft.id, "completed_check_id": completed.id,
@@ -384,6 +388,7 @@ def ids(app, users) -> dict:
         # The business's own municipality, postcode and trade (deleting them is refused), and a mail text.
         "municipality_id": case.business.municipality_id, "code": case.business.postcode,
         "trade_id": case.business.trade_id, "key": "how_is_it_going", "referral_id": referral.id, "run_id": run.id,
+        "job_id": job.id,
     }
 
 
