@@ -129,20 +129,22 @@ def _send_one(transport, row: OutboxMessage, token: str, stats: Stats, results) 
             message = mails.build(row)
         except Exception as error:  # e.g. a line break in a header: this row can never be sent
             raise PermanentFailure(f"cannot build the message: {type(error).__name__}: {error}") from error
-        # Still wanted? (e.g. its referral withdrawn since the claim.) On PostgreSQL this locks the row until
-        # record_sent commits on `results`, so a cancel waits for the send instead of coming too late.
-        held = outbox.hold_for_send(results, row, token)
-        if held != "held":
-            results.commit()  # ends the read (it wrote nothing) and frees the row
-            if held == "cancelled":
-                stats.cancelled += 1
-            else:
-                stats.lost += 1
-            return
+        if row.audience in outbox.CANCELLED_WHILE_CLAIMED:
+            # Still wanted? (a referral withdrawn since the claim.) On PostgreSQL this locks the row until
+            # record_sent commits on `results`, so a cancel waits for the send instead of coming too late. Only
+            # these mails can be cancelled after their claim, so only they pay for the extra round trip.
+            held = outbox.hold_for_send(results, row, token)
+            if held != "held":
+                results.commit()  # ends the read (it wrote nothing) and frees the row
+                if held == "cancelled":
+                    stats.cancelled += 1
+                else:
+                    stats.lost += 1
+                return
         try:
             transport.send(message)
         except BaseException:
-            results.commit()  # frees the row (nothing written) before its failure is recorded through the session
+            results.commit()  # frees a held row (nothing written) before its failure is recorded through the session
             raise
     except PermanentFailure as error:
         if outbox.mark_failed(row, token, str(error)):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import activity
@@ -58,18 +58,24 @@ def cancel(row: OutboxMessage, reason: str) -> None:
 
 
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# Audiences whose mails cancel_unsent may cancel after the dispatcher claimed them (a withdrawn referral's partner
+# mail); the dispatcher re-reads only these just before sending.
+CANCELLED_WHILE_CLAIMED = ("partner",)
 
 
 def cancel_unsent(ids: list[int], reason: str) -> int:
-    """Cancel these mails unless they went out meanwhile, a claimed one too: one guarded UPDATE.
+    """Cancel these mails unless they went out meanwhile, a claimed partner mail too: one guarded UPDATE.
 
     The dispatcher reads the status again just before it sends (hold_for_send) and skips a cancelled mail. On
     PostgreSQL it holds the row's lock from that read until the send is recorded, so a cancel coming during the
     send waits for it, then finds the mail sent and leaves it so (the guard is evaluated again after the wait)."""
     if not ids:
         return 0
+    claimed_but_rechecked = and_(OutboxMessage.status == OutboxStatus.SENDING,
+                                 OutboxMessage.audience.in_(CANCELLED_WHILE_CLAIMED))
     return db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(UNSENT))
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                    or_(OutboxMessage.status == OutboxStatus.PENDING, claimed_but_rechecked))
         .values(status=OutboxStatus.CANCELLED, last_error=reason, lease_until=None, lease_token=None)
         .execution_options(synchronize_session=False)).rowcount
 
