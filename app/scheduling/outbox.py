@@ -76,7 +76,8 @@ def cancel_unsent(ids: list[int], reason: str) -> int:
     return db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id.in_(ids),
                                     or_(OutboxMessage.status == OutboxStatus.PENDING, claimed_but_rechecked))
-        .values(status=OutboxStatus.CANCELLED, last_error=reason, lease_until=None, lease_token=None)
+        # The token stays on a claimed row: should the mail go out after all (SQLite, below), record_sent knows it.
+        .values(status=OutboxStatus.CANCELLED, last_error=reason, lease_until=None)
         .execution_options(synchronize_session=False)).rowcount
 
 
@@ -172,9 +173,14 @@ def hold_for_send(conn: Connection, row: OutboxMessage, token: str) -> str:
 
 def record_sent(conn: Connection, row: OutboxMessage, token: str) -> bool:
     """Mark the row sent in one UPDATE, committed at once on the dispatcher's own connection (its hot path: no
-    session flush, no pool checkout and pre-ping per mail); False when the lease was lost meanwhile."""
+    session flush, no pool checkout and pre-ping per mail); False when the lease was lost meanwhile.
+
+    A row cancelled while this pass held it (cancel_unsent keeps the token) is marked sent too: on SQLite a cancel
+    can slip in between hold_for_send and the send, and the mail did go out."""
     values = {"status": "sent", "sent_at": utcnow(), "lease_until": None, "lease_token": None, "last_error": ""}
-    done = conn.execute(_fenced(row, token).values(**values)).rowcount == 1
+    ours = update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.lease_token == token,
+                                       OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.CANCELLED)))
+    done = conn.execute(ours.values(**values)).rowcount == 1
     if done and row.case_id and row.template_key in AWAITS_ANSWER:
         activity.start_waiting(conn, row.case_id, values["sent_at"])
     conn.commit()
