@@ -4,7 +4,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, and_, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -33,6 +34,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Set by an administrator's reset: the next sign-in leads to the password page and nowhere else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set while a queued offboarding hands the account's cases over (app.reports.offboarding sets it with the job,
+    # its worker clears it when the job is done or failed): still active, but given no new work.
+    leaving: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     # The token of the sign-in this object stands for (app.auth.sessions sets it); not a column.
@@ -54,6 +58,16 @@ class User(UserMixin, db.Model):
         return NotImplemented
 
     __hash__ = object.__hash__
+
+    @hybrid_property
+    def takes_work(self) -> bool:
+        """May be given new cases, requests and reminders: active and not being handed over."""
+        return self.active and not self.leaving
+
+    @takes_work.inplace.expression
+    @classmethod
+    def _takes_work_expression(cls):
+        return and_(cls.active.is_(True), cls.leaving.is_(False))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

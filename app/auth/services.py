@@ -40,9 +40,21 @@ WRONG_CREDENTIALS = _l("Email address or password is wrong.")
 
 
 def active_scouts() -> list[User]:
-    """The active process scouts by name (who may take cases)."""
+    """The active process scouts by name (also those being handed over: they still own cases)."""
     return list(db.session.scalars(select(User).where(User.role == Role.SCOUT, User.active.is_(True))
                                    .order_by(User.name)))
+
+
+def assignable_scouts() -> list[User]:
+    """The process scouts who may take cases, by name: active and not being handed over."""
+    return list(db.session.scalars(select(User).where(User.role == Role.SCOUT, User.takes_work)
+                                   .order_by(User.name)))
+
+
+def set_leaving(user_id: int, leaving: bool) -> None:
+    """Mark (or unmark) the account as being handed over: while marked it is offered no new work."""
+    db.session.execute(update(User).where(User.id == user_id).values(leaving=leaving)
+                       .execution_options(synchronize_session="fetch"))
 
 
 def find_user(email: str) -> User | None:

@@ -80,7 +80,7 @@ def fill_business(business: Business, values: dict[str, Any], actor: User | None
 def case_owner(actor: User, wanted_id: int | None) -> User:
     """Who owns a new case: the chosen active scout; a scout who chose nobody (or an invalid one) keeps it."""
     owner = db.session.get(User, wanted_id) if wanted_id else None
-    return owner if owner and owner.role == Role.SCOUT and owner.active else actor
+    return owner if owner and owner.role == Role.SCOUT and owner.takes_work else actor
 
 
 def open_business_case(business: Business, owner: User, actor: User | None) -> Case:

@@ -87,7 +87,7 @@ def add_note(case_id: int):
 
 
 def _owner_choices(form: BusinessForm) -> None:
-    scouts = db.session.scalars(select(User).where(User.role == Role.SCOUT, User.active).order_by(User.name))
+    scouts = db.session.scalars(select(User).where(User.role == Role.SCOUT, User.takes_work).order_by(User.name))
     form.owner_id.choices = [(u.id, u.name) for u in scouts]
 
 

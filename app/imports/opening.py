@@ -100,7 +100,7 @@ def count(selection: Selection) -> int:
 
 def _scouts(owner_ids: list[int]) -> list[int]:
     found = set(db.session.scalars(select(User.id).where(User.id.in_(owner_ids), User.role == Role.SCOUT,
-                                                          User.active.is_(True))))
+                                                          User.takes_work)))
     if not owner_ids or found != set(owner_ids):
         raise DomainError(_l("Please choose one or more active scouts."), "owners")
     return sorted(found)

@@ -162,7 +162,7 @@ def open_cases():
     # The selection comes by GET (counting, no CSRF needed); opening is a POST with its CSRF token.
     form = OpenCasesForm() if request.method == "POST" else OpenCasesForm(request.args, meta={"csrf": False})
     _selection_choices(form)
-    form.owners.choices = [(u.id, u.name) for u in auth_services.active_scouts()]
+    form.owners.choices = [(u.id, u.name) for u in auth_services.assignable_scouts()]
     if request.method == "POST" and form.validate_on_submit():
         try:
             with transactions.refusable():

@@ -18,16 +18,16 @@ def least_busy(role: str) -> User | None:
     user_id = db.session.scalar(
         select(User.id)
         .outerjoin(CaseCount, and_(CaseCount.owner_id == User.id, CaseCount.state.in_([str(s) for s in OPEN_STATES])))
-        .where(User.role == role, User.active)
+        .where(User.role == role, User.takes_work)
         .group_by(User.id).order_by(open_cases, User.id).limit(1))
     return db.session.get(User, user_id) if user_id else None
 
 
 def configured_scout(municipality_id: int) -> User | None:
-    """The municipality's scout when one is set and can still take cases."""
+    """The municipality's scout when one is set and can still take cases (active, not being handed over)."""
     assignment = db.session.get(IntakeAssignment, municipality_id)
     scout = assignment.scout if assignment else None
-    return scout if scout is not None and scout.active and scout.role == Role.SCOUT else None
+    return scout if scout is not None and scout.takes_work and scout.role == Role.SCOUT else None
 
 
 def owner_for(municipality_id: int) -> User:

@@ -22,7 +22,7 @@ def intake_assign(municipality: str, scout_email: str | None) -> None:
         scout = None
         if scout_email:
             scout = db.session.scalar(select(User).where(User.email == scout_email.strip().lower()))
-            if scout is None or scout.role != Role.SCOUT or not scout.active:
+            if scout is None or scout.role != Role.SCOUT or not scout.takes_work:
                 raise click.ClickException(f"Kein aktiver Prozessscout mit der E-Mail-Adresse {scout_email}")
         assignment.assign(town.id, scout)
     target = scout.name if scout else "den Prozessscout mit den wenigsten offenen Fällen"

@@ -23,7 +23,7 @@ bp = Blueprint("handover", __name__)
 
 
 def _scouts_for(form: HandoverForm, leaving: User | None = None) -> None:
-    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in auth_services.active_scouts()
+    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in auth_services.assignable_scouts()
                                            if user != leaving)]
 
 

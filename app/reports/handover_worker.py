@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
+from app.auth import services as auth_services
 from app.auth.models import User
 from app.cases import services as case_services
 from app.errors import DomainError
@@ -91,10 +92,13 @@ def work(job_id: int, worker: str) -> None:
         # The lead reads a domain refusal as it is; anything else (SQL, driver text) stays in the log.
         message = str(error.message) if isinstance(error, DomainError) else str(TECHNICAL_ERROR)
         with unit_of_work():
-            db.session.execute(
+            failed = db.session.execute(
                 update(HandoverJob).where(HandoverJob.id == job_id, HandoverJob.lease_token == worker)
                 .values(status=JobStatus.FAILED, error=message[:2000], finished_at=utcnow(), lease_token=None,
                         lease_until=None).execution_options(synchronize_session=False))
+            job = db.session.get(HandoverJob, job_id)
+            if failed.rowcount == 1 and job.disables_owner:  # the account stays: it may take work (or a new try)
+                auth_services.set_leaving(job.from_owner_id, False)
 
 
 def handover_job() -> int:

@@ -43,7 +43,7 @@ def open_cases(user: User) -> int:
 def take_over(owner_id: int | None, leaving: User | None = None) -> User:
     """The active scout who takes the cases over, or ReassignRefused."""
     new_owner = db.session.get(User, owner_id) if owner_id else None
-    if new_owner is None or new_owner.role != "scout" or not new_owner.active or new_owner == leaving:
+    if new_owner is None or new_owner.role != "scout" or not new_owner.takes_work or new_owner == leaving:
         raise ReassignRefused(_l("Please choose an active process scout to take over the cases."))
     return new_owner
 
@@ -83,11 +83,12 @@ def _move_digests(user: User, new_owner: User) -> None:
 
 def close_account(user: User, new_owner: User, actor: User) -> None:
     """Once its cases are handed over: the account's open reminders (also those on other people's cases) and its
-    pending digests go to the new owner, and the account is disabled."""
+    pending digests go to the new owner, and the account is disabled (and no longer marked as leaving)."""
     db.session.execute(update(Reminder).where(Reminder.assignee_id == user.id, Reminder.state == "open")
                        .values(assignee_id=new_owner.id).execution_options(synchronize_session="fetch"))
     _move_digests(user, new_owner)
     auth_services.set_active(user, False, actor=actor)
+    auth_services.set_leaving(user.id, False)
 
 
 class Started(NamedTuple):
@@ -130,6 +131,8 @@ def _start(filters: CaseFilter, new_owner: User, actor: User, total: int, offboa
             db.session.add(job)
     except IntegrityError as error:
         raise _already_running(filters.owner_id) from error
+    if offboarding is not None:  # committed with the job: from now on the account gets no new work
+        auth_services.set_leaving(offboarding.id, True)
     return Started(0, job)
 
 

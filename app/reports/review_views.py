@@ -29,9 +29,8 @@ def _page(name: str) -> int:
 def _render(form: ReassignForm | None = None, thresholds: ThresholdForm | None = None, status: int = 200,
             problem: str | None = None):
     per_page = current_app.config["PAGE_SIZE"]
-    scouts = auth_services.active_scouts()
     form = form or ReassignForm(formdata=None)
-    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in scouts)]
+    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in auth_services.assignable_scouts())]
     limits = review.thresholds()
     thresholds = thresholds or ThresholdForm(formdata=None, data=limits)
     cuts = review.cutoffs()
@@ -69,7 +68,7 @@ def queue():
 def reassign():
     """Hand the cases ticked in one of the queue's sections over to a scout."""
     form = ReassignForm()
-    form.new_owner.choices = [(user.id, user.name) for user in auth_services.active_scouts()]
+    form.new_owner.choices = [(user.id, user.name) for user in auth_services.assignable_scouts()]
     if not form.validate_on_submit():
         return _render(form, status=400)
     try:

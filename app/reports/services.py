@@ -138,7 +138,7 @@ def reassign_cases(case_ids: list[int], owner_id: int | None, actor: User) -> in
     if not ids:
         raise ReassignRefused(_l("Please select at least one case."))
     new_owner = db.session.get(User, owner_id) if owner_id else None
-    if new_owner is None or new_owner.role != "scout" or not new_owner.active:
+    if new_owner is None or new_owner.role != "scout" or not new_owner.takes_work:
         raise ReassignRefused(_l("Please choose an active process scout to take over the cases."))
     cases = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
     if len(cases) != len(ids):

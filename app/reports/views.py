@@ -28,7 +28,7 @@ def _render(form: ReassignForm, status: int = 200, problem: str | None = None):
         state=filters_form.chosen(filters_form.state),
         municipality_id=filters_form.chosen(filters_form.municipality),
     )
-    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in scouts)]
+    form.new_owner.choices = [("", "–"), *((user.id, user.name) for user in scouts if user.takes_work)]
     page = services.case_page(filters, page_arg())
     return render_template(
         "reports/pipeline.html",
@@ -56,7 +56,7 @@ def pipeline():
 def reassign():
     """Hand the ticked cases over to another scout."""
     form = ReassignForm()
-    form.new_owner.choices = [(user.id, user.name) for user in auth_services.active_scouts()]
+    form.new_owner.choices = [(user.id, user.name) for user in auth_services.assignable_scouts()]
     if not form.validate_on_submit():
         return _render(form, 400)
     try:

@@ -107,8 +107,8 @@ class ReminderInput:
 
 
 def assignees() -> list[User]:
-    """Who can be given a reminder: the active scouts and the team lead."""
-    return list(db.session.scalars(select(User).where(User.role.in_(ASSIGNEE_ROLES), User.active)
+    """Who can be given a reminder: the active scouts and the team lead, not an account being handed over."""
+    return list(db.session.scalars(select(User).where(User.role.in_(ASSIGNEE_ROLES), User.takes_work)
                                    .order_by(User.name)))
 
 
