@@ -230,18 +230,23 @@ def report_cases(kind: str, output: str, emails: bool) -> None:
 @procheck_cli.command("retention")
 @click.option("--dry-run", is_flag=True, help="Only list the businesses that would be anonymised.")
 def retention(dry_run: bool) -> None:
-    """Anonymise the businesses the retention rule has made due (closed or withdrawn cases), in batches."""
+    """Anonymise the businesses the retention rule has made due (closed or withdrawn cases, or no case), in
+    batches. The dry run lists the ones without a case after the others, marked "ohne Fall"."""
     from app.privacy import retention as rule
 
     with unit_of_work():
         preview = rule.preview(listed=0, cap=0)
-        count = 0
-        for business_id, name in rule.walk() if dry_run else ():
+        closed = caseless = 0
+        for business_id, name in rule.walk(rule.due) if dry_run else ():
             click.echo(f"{business_id}\t{name}")
-            count += 1
+            closed += 1
+        for business_id, name in rule.walk(rule.caseless) if dry_run else ():
+            click.echo(f"{business_id}\t{name}\tohne Fall")
+            caseless += 1
     if not preview.active:
         click.echo(f"Die Aufbewahrungsregel greift erst ab {preview.starts_on:%d.%m.%Y}; nichts anonymisiert.")
     elif dry_run:
-        click.echo(f"Fällig: {count} Betriebe (Probelauf, nichts geändert).")
+        click.echo(f"Fällig: {closed} Betriebe mit abgeschlossenen Fällen, {caseless} Betriebe ohne Fall "
+                   "(Probelauf, nichts geändert).")
     else:
         click.echo(f"{rule.run()} Betriebe anonymisiert.")

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String, exists, func, insert, literal,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import Business
+from app.cases.models import Business, refuse_anonymised
 from app.extensions import db
 from app.timeutil import UTCDateTime, utcnow
 from app.vocabulary import one_of
@@ -55,6 +55,7 @@ class Consent(db.Model):
 def grant(business: Business, purpose: Purpose, source: Source, actor: User | None, note: str = "",
           text_version: str | None = None, at: datetime | None = None) -> Consent:
     """Add a consent record (the business may be new: the record follows it into the session)."""
+    refuse_anonymised(business)
     consent = Consent(business=business, purpose=purpose, source=source, note=note[:200], granted_at=at or utcnow(),
                       text_version=current_app.config["CONSENT_TEXT_VERSION"] if text_version is None
                       else text_version, recorded_by_id=actor.id if actor else None)

@@ -7,11 +7,13 @@ edited or deleted (erasure under data protection anonymises instead).
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.auth.models import User
 from app.cases.vocab import EventKind, MeasureStatus, State
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Municipality, Topic, Trade
 from app.timeutil import UTCDateTime, utcnow
@@ -53,6 +55,15 @@ class Business(db.Model):
 
     trade: Mapped[Trade] = relationship(lazy="joined")
     municipality: Mapped[Municipality] = relationship(lazy="joined")
+
+
+ANONYMISED = _l("This business has been anonymised: its data can no longer be changed.")
+
+
+def refuse_anonymised(business: Business) -> None:
+    """Nothing writes personal data into an anonymised business again (the business form, a consent)."""
+    if business.anonymised_at is not None:
+        raise DomainError(ANONYMISED)
 
 
 class Case(db.Model):

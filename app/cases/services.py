@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select, update
 
 from app.auth.models import Role, User
 from app.cases import consents, registry, workflow
-from app.cases.models import Business, Case, CaseEvent
+from app.cases.models import Business, Case, CaseEvent, refuse_anonymised
 from app.cases.vocab import EventKind
 from app.extensions import db
 from app.timeutil import utcnow
@@ -102,7 +102,11 @@ def update_business(business: Business, values: dict[str, Any], actor: User | No
     """Save corrected business data; the changed fields are noted on its latest case's timeline.
 
     A new municipality, trade or number of employees (the funnel's size class) runs the business_moved hooks (the
-    read models move its cases' cells)."""
+    read models move its cases' cells). Refused for an anonymised business: the row is locked first (PostgreSQL),
+    so an erasure that ran meanwhile is seen and its anonymised data is never overwritten with the form's."""
+    db.session.scalars(select(Business).where(Business.id == business.id).with_for_update(of=Business)
+                       .execution_options(populate_existing=True)).one()
+    refuse_anonymised(business)
     old_place = (business.municipality_id, business.trade_id)
     changed = fill_business(business, values, actor, source)
     if {"municipality_id", "trade_id", "employees"} & set(changed):

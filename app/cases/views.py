@@ -11,7 +11,8 @@ from app.auth.access import CASE_WORKERS, access
 from app.auth.models import Role, User
 from app.cases import queries, registry, services, workflow
 from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
-from app.cases.models import Business, Case
+from app.cases.models import Business, Case, refuse_anonymised
+from app.errors import DomainError
 from app.extensions import db
 from app.inputs import page_arg, parse_int
 
@@ -140,13 +141,24 @@ def _form_page(form: BusinessForm, business: Business | None, duplicates: list[B
 @bp.route("/businesses/<int:business_id>/edit", methods=["GET", "POST"])
 @access(*CASE_WORKERS)
 def edit_business(business_id: int):
-    """Correct a business's data; the change is noted on its case's timeline."""
+    """Correct a business's data; the change is noted on its case's timeline. An anonymised business has no form:
+    back to its case with the reason."""
     business = db.get_or_404(Business, business_id)
     form = BusinessForm(obj=business)
     del form.owner_id, form.confirm_duplicate
     twin = None
-    if form.validate_on_submit() and not (twin := _refuse_register_twin(form, business)):
-        case = services.update_business(business, _values(form), current_user)
-        flash(_("Business data saved."), "success")
-        return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))
+    try:
+        with transactions.refusable():
+            refuse_anonymised(business)
+            if form.validate_on_submit() and not (twin := _refuse_register_twin(form, business)):
+                case = services.update_business(business, _values(form), current_user)
+                flash(_("Business data saved."), "success")
+                return _back_to_case(case)
+    except DomainError as refused:
+        flash(refused.message, "error")
+        return _back_to_case(services.latest_case(db.session.get(Business, business_id)))
     return _form_page(form, business, [], twin)
+
+
+def _back_to_case(case: Case | None):
+    return redirect(url_for("cases.show", case_id=case.id) if case else url_for("cases.caseload"))

@@ -1,13 +1,13 @@
-"""The retention rule: a business whose cases are all closed or withdrawn is anonymised RETENTION_MONTHS after the
-programme ends (PROGRAMME_END, or three years from PROGRAMME_START).
+"""The retention rule: RETENTION_MONTHS after the programme ends (PROGRAMME_END, or three years from
+PROGRAMME_START) a business whose cases are all closed or withdrawn is anonymised, and so is a business without any
+case (imported from the chamber's register and never contacted, or left over).
 
-The due businesses are walked by id in batches (keyset, RETENTION_BATCH_SIZE), each batch erased in its own
-transaction by the caller, so a million cases never load at once and an interrupted run resumes where it
-stopped (an erased business is logged and no longer due). A business without any case (imported from the
-register, never contacted) is not covered by this rule.
+Both kinds are walked by id in batches (keyset, RETENTION_BATCH_SIZE), each batch erased in its own transaction
+by the caller, so a million cases never load at once and an interrupted run resumes where it stopped (an erased
+business is logged, marked and no longer due).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -67,25 +67,47 @@ def due(after_id: int = 0) -> Select:
         Business.id)
 
 
+def caseless(after_id: int = 0) -> Select:
+    """Businesses without any case, not yet anonymised, by id.
+
+    Read along the primary key with one probe of ix_cases_business_id each (an anti join that stops at the
+    LIMIT); the marker column, not the privacy log, says erased (a second probe per business saved)."""
+    any_case = exists().where(Case.business_id == Business.id)
+    return select(Business.id, Business.name).where(Business.id > after_id, Business.anonymised_at.is_(None),
+                                                     ~any_case).order_by(Business.id)
+
+
+Rule = Callable[[int], Select]  # due or caseless: the businesses after an id
+
+
+@dataclass(frozen=True)
+class Due:
+    listed: list  # (id, name) of the first LISTED businesses
+    count: int  # up to COUNT_CAP + 1
+
+
 @dataclass(frozen=True)
 class Preview:
     starts_on: date
     active: bool  # today is on or after starts_on
-    listed: list  # (id, name) of the first LISTED due businesses
-    count: int  # up to COUNT_CAP + 1
+    closed: Due  # businesses whose cases are all closed or withdrawn
+    caseless: Due  # businesses without any case
+
+
+def _due(rule: Rule, listed: int, cap: int) -> Due:
+    query = rule(0)
+    return Due(db.session.execute(query.limit(listed)).all() if listed else [], count_upto(query, cap) if cap else 0)
 
 
 def preview(today: date | None = None, listed: int = LISTED, cap: int = COUNT_CAP) -> Preview:
     today = today or today_berlin()
-    query = due()
-    return Preview(starts_on(), today >= starts_on(), db.session.execute(query.limit(listed)).all(),
-                   count_upto(query, cap))
+    return Preview(starts_on(), today >= starts_on(), _due(due, listed, cap), _due(caseless, listed, cap))
 
 
-def walk(size: int = 1000) -> Iterator:
-    """Every due business (id, name), read in batches of ids (the CLI's dry run at any size)."""
+def walk(rule: Rule = due, size: int = 1000) -> Iterator:
+    """Every business (id, name) the rule makes due, read in batches of ids (the CLI's dry run at any size)."""
     last = 0
-    while rows := db.session.execute(due(last).limit(size)).all():
+    while rows := db.session.execute(rule(last).limit(size)).all():
         yield from rows
         last = rows[-1].id
 
@@ -100,13 +122,23 @@ def forget_sent_staff_mails() -> int:
     return result.rowcount
 
 
-def erase_batch(after_id: int, size: int) -> tuple[int, int]:
-    """Erase the next batch of due businesses; returns (how many, the last id) - (0, after_id) when done."""
-    ids = list(db.session.scalars(due(after_id).with_only_columns(Business.id).limit(size)))
+def erase_batch(after_id: int, size: int, rule: Rule = due) -> tuple[int, int]:
+    """Erase the rule's next batch of due businesses; returns (how many, the last id) - (0, after_id) when done."""
+    ids = list(db.session.scalars(rule(after_id).with_only_columns(Business.id).limit(size)))
     if not ids:
         return 0, after_id
     erasure.erase(ids, None, reason="retention", bulk=True)
     return len(ids), ids[-1]
+
+
+def _erase_all(rule: Rule, size: int) -> int:
+    total, last = 0, 0
+    while True:
+        with unit_of_work():
+            count, last = erase_batch(last, size, rule)
+        if not count:
+            return total
+        total += count
 
 
 def run(today: date | None = None) -> int:
@@ -116,13 +148,8 @@ def run(today: date | None = None) -> int:
     size = current_app.config["RETENTION_BATCH_SIZE"]
     with unit_of_work():
         forget_sent_staff_mails()
-    total, last = 0, 0
-    while True:
-        with unit_of_work():
-            count, last = erase_batch(last, size)
-        if not count:
-            break
-        total += count
+    closed = _erase_all(due, size)
+    without_case = _erase_all(caseless, size)
     with unit_of_work():
-        log(Action.RETENTION_RUN, None, erased=total)
-    return total
+        log(Action.RETENTION_RUN, None, erased=closed + without_case, caseless=without_case)
+    return closed + without_case

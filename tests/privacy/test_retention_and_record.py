@@ -1,5 +1,7 @@
 """The retention rule (dry run against run, batches, CLI and job) and the Art. 30 record."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -9,10 +11,12 @@ from app.extensions import db
 from app.privacy import retention
 from app.privacy.jobs import retention_job
 from app.privacy.models import PrivacyLog
+from app.reference.models import Municipality, Trade
 from app.scheduling.jobs import all_jobs
 from app.transactions import unit_of_work
 from tests.factories import make_case
 from tests.privacy.seeding import IDENTIFYING, NAME, scan, seed_everywhere
+from tests.privacy.test_export_and_erasure import _figures
 
 
 def _withdrawn(owner, name: str):
@@ -53,7 +57,9 @@ def test_dry_run_lists_and_changes_nothing_then_the_run_anonymises_in_batches(ap
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["procheck", "retention", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Altbetrieb 0" in dry.output and "Fällig: 3 Betriebe (Probelauf, nichts geändert)." in dry.output
+    assert "Altbetrieb 0" in dry.output and "ohne Fall" not in dry.output.splitlines()[0]
+    assert "Fällig: 3 Betriebe mit abgeschlossenen Fällen, 0 Betriebe ohne Fall (Probelauf, nichts geändert)." \
+        in dry.output
     db.session.expire_all()
     assert _names(due) == ["Altbetrieb 0", "Altbetrieb 1", "Altbetrieb 2"]
 
@@ -71,7 +77,7 @@ def test_dry_run_lists_and_changes_nothing_then_the_run_anonymises_in_batches(ap
     assert retention_job() == 0  # nothing left: a second run changes nothing
     runs = db.session.scalars(select(PrivacyLog.detail).where(PrivacyLog.action == "retention_run")
                               .order_by(PrivacyLog.id)).all()
-    assert runs == [{"erased": 3}, {"erased": 0}]
+    assert runs == [{"erased": 3, "caseless": 0}, {"erased": 0, "caseless": 0}]
     assert "Jetzt fällig: 0 Betriebe." in client.get("/privacy/retention").get_data(as_text=True)
     log_page = client.get("/privacy/log").get_data(as_text=True)
     assert "Löschfrist angewendet" in log_page and "Anonymisiert" in log_page
@@ -103,7 +109,8 @@ def test_the_record_of_processing_is_generated_from_the_data(app, client, login,
     for text in ("Verzeichnis von Verarbeitungstätigkeiten", "Check-Ergebnis mit Empfehlungen", "Hochschule",
                  "Ansprechperson", "Telefon", "12 Monate nach Programmende", "Einwilligung des Betriebs",
                  "Online-Anfrage: Bitte bestätigen (Double-Opt-in)", "Art. 6 Abs. 1 lit. b DSGVO",
-                 "Online-Anfrage bestätigt, der Prozessscout meldet sich"):
+                 "Online-Anfrage bestätigt, der Prozessscout meldet sich",
+                 "Betriebe ohne Fall (aus der Handwerksrolle importiert und nie kontaktiert) werden ab demselben"):
         assert text in page, text
     assert db.session.scalar(select(PrivacyLog.action)) == "record_viewed"
 
@@ -119,3 +126,49 @@ def test_the_retention_run_leaves_no_trace_of_a_fully_seeded_business(app, users
     db.session.expire_all()
     assert scan(IDENTIFYING) == []
     assert db.session.get(Business, other.business_id).name == "Tischlerei Brinkmann"
+
+
+def _caseless(name: str) -> int:
+    """A business taken over from the chamber's register and never contacted: no case at all."""
+    town = db.session.scalar(select(Municipality).where(Municipality.name == "Gelsenkirchen"))
+    trade = db.session.scalar(select(Trade).where(Trade.name == "Tischler"))
+    business = Business(name=name, trade_id=trade.id, register_number="4711", street="Rollenweg 2", postcode="45879",
+                        municipality_id=town.id, contact_name="Rolf Rolle", email="rolle@register.example.org",
+                        employees=3)
+    with unit_of_work():
+        db.session.add(business)
+    return business.id
+
+
+@pytest.mark.postgres
+def test_a_business_without_any_case_is_anonymised_after_the_date_and_not_before(app, client, login, businesses):
+    due, kept = businesses
+    never = _caseless("Nie kontaktiert GmbH")
+    figures = _figures()
+    login("lead")
+    page = client.get("/privacy/retention").get_data(as_text=True)
+    assert "Jetzt fällig: 3 Betriebe." in page and "Jetzt fällig ohne Fall: 1 Betriebe." in page
+    without = page[page.index("Ohne Fall"):]
+    assert "Nie kontaktiert GmbH" in without and "Altbetrieb 0" not in without
+    assert "Offener Betrieb" not in page
+    dry = app.test_cli_runner().invoke(args=["procheck", "retention", "--dry-run"])
+    assert f"{never}\tNie kontaktiert GmbH\tohne Fall" in dry.output
+    assert "Fällig: 3 Betriebe mit abgeschlossenen Fällen, 1 Betriebe ohne Fall" in dry.output
+
+    assert retention.run(today=retention.starts_on() - timedelta(days=1)) == 0
+    db.session.expire_all()
+    assert _names([never]) == ["Nie kontaktiert GmbH"]
+
+    assert retention.run(today=retention.starts_on()) == 4
+    db.session.expire_all()
+    row = db.session.get(Business, never)
+    assert (row.name, row.register_number, row.street, row.contact_name, row.email) == (
+        "Anonymisierter Betrieb", None, "", "", "")
+    assert row.anonymised_at is not None and (row.trade.name, row.employees) == ("Tischler", 3)
+    assert _names(kept) == ["Offener Betrieb", "Gemischter Betrieb"]
+    logged = db.session.scalar(select(PrivacyLog.detail).where(PrivacyLog.business_id == never))
+    assert logged == {"reason": "retention"}
+    assert db.session.scalars(select(PrivacyLog.detail).where(PrivacyLog.action == "retention_run")).all() == [
+        {"erased": 4, "caseless": 1}]
+    assert _figures() == figures
+    assert "Jetzt fällig ohne Fall: 0 Betriebe." in client.get("/privacy/retention").get_data(as_text=True)
