@@ -33,6 +33,7 @@ LABELS = {
     "trade.deleted": _l("Trade deleted"),
     "mail_text.saved": _l("Mail text saved"),
     "mail_text.reset": _l("Mail text reset to the default"),
+    "intake.assigned": _l("Scout for public requests set"),
 }
 
 

@@ -27,9 +27,10 @@ def cleanup_job() -> int:
 
 
 def init_app(app: Flask) -> None:
-    from app.intake import mails, views
+    from app.intake import assignment_views, mails, views
 
     registry.of(app).event_labels[EventKind.CHECK_REQUESTED] = _l("Check requested online")
     mails.init_app(app)
     jobs.add_job(app, "intake-cleanup", cleanup_job, {"trigger": "interval", "minutes": 60})
     app.register_blueprint(views.bp)
+    app.register_blueprint(assignment_views.bp)

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.extensions import db
-from app.inputs import NOT_IN_LIST, db_id
+from app.inputs import NOT_IN_LIST, db_id, parse_int
 from app.intake import spam
 from app.reference.models import Trade
 
@@ -68,3 +68,15 @@ class RequestForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: opening the link (GET) changes nothing, the button (POST) confirms."""
+
+
+SCOUT_FIELD = "scout-"  # the assignment page's select of one municipality: scout-<municipality id>
+
+
+def assignment_choices(formdata) -> dict[int, int | None]:
+    """The assignment page's selects: municipality id -> scout id, None for automatic.
+
+    What no select of the page sends becomes id 0, which no row has, so the save refuses it.
+    """
+    return {parse_int(key.removeprefix(SCOUT_FIELD)) or 0: None if value == "" else parse_int(value) or 0
+            for key, value in formdata.items() if key.startswith(SCOUT_FIELD)}

@@ -109,6 +109,7 @@ EXPECTED: dict[str, set[str]] = {
     "intake.sent": PUBLIC,
     "intake.confirm": PUBLIC,
     "intake.privacy": PUBLIC,
+    "intake_assignments.index": {LEAD, ADMIN},
     "scheduling.today": CASE_WORKERS,
     "scheduling.new_reminder": CASE_WORKERS,
     "scheduling.edit_reminder": CASE_WORKERS,
