@@ -135,10 +135,10 @@ def record_milestone(case: Case, record: str, kind: EventKind, actor: User | Non
     move did not happen.
     """
     add_event(case, kind, actor, text, **data)
-    db.session.flush()
     target = workflow.MILESTONE_FOR[record].target
     if not (move_on and actor is not None and case.state != target):
-        return None
+        return None  # the entry goes with the caller's next flush (a check-in's list in one)
+    db.session.flush()
     chosen = workflow.find_move(case.state, target)
     problem = workflow.refusal(case, actor, chosen) if chosen else None
     if chosen and problem is None:

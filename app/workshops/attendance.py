@@ -40,16 +40,38 @@ def attendance_refusal(workshop: Workshop) -> str | None:
     return None
 
 
-def _registration_attended(workshop: Workshop, case: Case) -> None:
-    """The registration says "attended"; a walk-in gets one (a place counted beyond the capacity, if need be)."""
-    registration = registrations.find(workshop.id, case.id)
-    if registration is None or registration.status not in HOLDS_PLACE:
-        registrations.claim_place(workshop, over_capacity=True)
+def _mark_attended(workshop: Workshop, case: Case, attendance: Attendance | None, registration: Registration | None,
+                   actor: User) -> tuple[Attendance, bool]:
+    """The attendance (new, or a withdrawn one recorded again) and the registration saying "attended"; a walk-in
+    gets one. Reads nothing: the caller found both rows. Returns the attendance and whether the business needs a
+    place counted (beyond the capacity, if need be)."""
+    if attendance is None:
+        attendance = Attendance(workshop_id=workshop.id, case_id=case.id)
+        db.session.add(attendance)
+    attendance.recorded_by_id, attendance.recorded_at = actor.id, utcnow()
+    attendance.withdrawn_at, attendance.withdrawn_by_id, attendance.withdrawn_reason = None, None, ""
+    needs_place = registration is None or registration.status not in HOLDS_PLACE
     if registration is None:
         registration = Registration(workshop_id=workshop.id, case_id=case.id, status=RegistrationStatus.ATTENDED,
                                     sequence=0, queued_at=utcnow())
         db.session.add(registration)
     registration.status = RegistrationStatus.ATTENDED
+    return attendance, needs_place
+
+
+def _flush_attended() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # recorded by someone else a moment ago
+        raise AlreadyAttended() from exc
+
+
+def _milestone(case: Case, workshop: Workshop, attendance: Attendance, actor: User, move_on: bool) -> str | None:
+    """The timeline entry of a flushed attendance; perhaps the move. Returns why a wanted move did not happen."""
+    text = _("Attended the workshop “%(title)s” on %(date)s.", title=workshop.title,
+             date=format_datetime(workshop.starts_at, "dd.MM.yyyy"))
+    return record_milestone(case, "attendance", EventKind.WORKSHOP_ATTENDED, actor, text, move_on,
+                            attendance_id=attendance.id, workshop_id=workshop.id)
 
 
 def record_attendance(case: Case, workshop: Workshop, actor: User, move_on: bool) -> str | None:
@@ -60,20 +82,12 @@ def record_attendance(case: Case, workshop: Workshop, actor: User, move_on: bool
                                                             Attendance.workshop_id == workshop.id))
     if attendance is not None and attendance.withdrawn_at is None:
         raise AlreadyAttended()
-    if attendance is None:
-        attendance = Attendance(workshop_id=workshop.id, case_id=case.id)
-        db.session.add(attendance)
-    attendance.recorded_by_id, attendance.recorded_at = actor.id, utcnow()
-    attendance.withdrawn_at, attendance.withdrawn_by_id, attendance.withdrawn_reason = None, None, ""
-    _registration_attended(workshop, case)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # recorded by someone else a moment ago
-        raise AlreadyAttended() from exc
-    text = _("Attended the workshop “%(title)s” on %(date)s.", title=workshop.title,
-             date=format_datetime(workshop.starts_at, "dd.MM.yyyy"))
-    return record_milestone(case, "attendance", EventKind.WORKSHOP_ATTENDED, actor, text, move_on,
-                            attendance_id=attendance.id, workshop_id=workshop.id)
+    attendance, needs_place = _mark_attended(workshop, case, attendance, registrations.find(workshop.id, case.id),
+                                             actor)
+    _flush_attended()
+    if needs_place:
+        registrations.claim_place(workshop, over_capacity=True)
+    return _milestone(case, workshop, attendance, actor, move_on)
 
 
 @dataclass
@@ -87,32 +101,43 @@ class CheckInResult:
 def check_in(workshop: Workshop, marks: dict[int, str], actor: User, move_on: bool) -> CheckInResult:
     """Save the check-in list: case id -> "attended" or "no_show" (walk-ins are cases without a registration).
 
-    All or nothing: a refusal (too early, already recorded) raises before the request commits anything.
+    All or nothing: a refusal (too early, already recorded) raises before the request commits anything. The cases,
+    attendances and registrations of the list are read in one query each, the new rows written in one flush; only
+    a case that moves on reads more (the state machine's guard and hooks, per moved case).
     """
     if problem := attendance_refusal(workshop):
         raise DomainError(problem)
-    cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(list(marks))))}
+    case_ids = list(marks)
+    cases = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(case_ids)))}
     if len(cases) != len(marks):
         raise DomainError(_l("A business of the list no longer exists. Please reload the page."))
+    attendances = {row.case_id: row for row in db.session.scalars(select(Attendance).where(
+        Attendance.workshop_id == workshop.id, Attendance.case_id.in_(case_ids)))}
+    registered = {row.case_id: row for row in db.session.scalars(select(Registration).where(
+        Registration.workshop_id == workshop.id, Registration.case_id.in_(case_ids)))}
     result = CheckInResult()
+    arrived, places = [], 0
     for case_id, mark in marks.items():
-        case = cases[case_id]
+        attendance, registration = attendances.get(case_id), registered.get(case_id)
         if mark == RegistrationStatus.ATTENDED:
-            attendance = db.session.scalar(select(Attendance).where(Attendance.case_id == case_id,
-                                                                    Attendance.workshop_id == workshop.id))
             if attendance is not None and attendance.withdrawn_at is None:
                 continue  # recorded already (the list was saved before)
-            problem = record_attendance(case, workshop, actor, move_on)
-            result.attended += 1
-            if move_on and problem is None and case.state == "workshop_attended":
-                result.moved += 1
-            elif move_on and problem:
-                result.not_moved.append((case.business.name, problem))
-        else:
-            registration = registrations.find(workshop.id, case_id)
-            if registration is not None and registration.status == RegistrationStatus.REGISTERED:
-                registration.status = RegistrationStatus.NO_SHOW
-                result.no_show += 1
+            attendance, needs_place = _mark_attended(workshop, cases[case_id], attendance, registration, actor)
+            places += needs_place
+            arrived.append((cases[case_id], attendance))
+        elif registration is not None and registration.status == RegistrationStatus.REGISTERED:
+            registration.status = RegistrationStatus.NO_SHOW
+            result.no_show += 1
+    _flush_attended()  # one flush for all rows: the timeline entries need the attendances' ids
+    if places:
+        registrations.claim_place(workshop, over_capacity=True, places=places)
+    for case, attendance in arrived:
+        problem = _milestone(case, workshop, attendance, actor, move_on)
+        result.attended += 1
+        if move_on and problem is None and case.state == "workshop_attended":
+            result.moved += 1
+        elif move_on and problem:
+            result.not_moved.append((case.business.name, problem))
     if workshop.status != WorkshopStatus.CANCELLED:
         workshop.status = WorkshopStatus.HELD
     db.session.flush()

@@ -54,9 +54,12 @@ def find(workshop_id: int, case_id: int) -> Registration | None:
                                                         Registration.case_id == case_id))
 
 
-def claim_place(workshop: Workshop, *, over_capacity: bool = False) -> bool:
-    """Take one place with a guarded UPDATE; False when none is free. A walk-in (over_capacity) is counted anyway."""
-    taken = Workshop.places_taken + 1
+def claim_place(workshop: Workshop, *, over_capacity: bool = False, places: int = 1) -> bool:
+    """Take one place with a guarded UPDATE; False when none is free. Walk-ins (over_capacity) are counted anyway,
+    several at once if need be (the check-in's list)."""
+    if places != 1 and not over_capacity:
+        raise ValueError("only walk-ins are counted several at once")
+    taken = Workshop.places_taken + places
     statement = update(Workshop).where(Workshop.id == workshop.id)
     if not over_capacity:
         statement = statement.where(Workshop.places_taken < Workshop.capacity,
