@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from app.auth import audit
-from app.auth.services import assignable_scouts
 from app.auth.models import Role, User
+from app.auth.services import assignable_scouts
 from app.cases.models import CaseCount
 from app.cases.workflow import OPEN_STATES
 from app.errors import DomainError
