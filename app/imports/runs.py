@@ -189,6 +189,9 @@ def execute(run_id: int, on_batch=None) -> ImportRun:
                 batch = next(batches, None)
                 run = db.session.get(ImportRun, run_id)
                 if batch is None:
+                    # The extract holds personal data: gone before the run reads "done" (a failed commit marks
+                    # the run failed, which deletes the file too), so nobody sees a finished run with its file.
+                    file_of(run).unlink(missing_ok=True)
                     run.status, run.finished_at = RunStatus.DONE, utcnow()
                     break
                 totals = batch.totals
@@ -203,8 +206,6 @@ def execute(run_id: int, on_batch=None) -> ImportRun:
             run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), str(error)[:2000]
         file_of(run).unlink(missing_ok=True)  # a failed run is not started again: the file is uploaded anew
         raise
-    # The extract holds personal data: not kept after the import (after the commit: a rollback keeps it).
-    file_of(run).unlink(missing_ok=True)
     return run
 
 
