@@ -3,12 +3,14 @@ reassign. They flush and raise DomainError; the request or unit of work commits.
 
 from typing import Any, NamedTuple
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
 from app.auth.models import Role, User
 from app.cases import consents, registry, workflow
 from app.cases.models import Business, Case, CaseEvent, refuse_anonymised
 from app.cases.vocab import EventKind
+from app.errors import DomainError
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -80,7 +82,12 @@ def fill_business(business: Business, values: dict[str, Any], actor: User | None
 def case_owner(actor: User, wanted_id: int | None) -> User:
     """Who owns a new case: the chosen active scout; a scout who chose nobody (or an invalid one) keeps it."""
     owner = db.session.get(User, wanted_id) if wanted_id else None
-    return owner if owner and owner.role == Role.SCOUT and owner.takes_work else actor
+    if owner and owner.role == Role.SCOUT and owner.takes_work:
+        return owner
+    if not actor.takes_work:  # being handed over: a case of theirs would outlive the account
+        raise DomainError(_l("Your cases are being handed over. Please choose the scout who takes this case."),
+                          "owner_id")
+    return actor
 
 
 def open_business_case(business: Business, owner: User, actor: User | None) -> Case:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app import transactions
 from app.auth.access import CASE_WORKERS, access
 from app.auth.models import Role, User
+from app.auth.services import assignable_scouts
 from app.cases import queries, registry, services, workflow
 from app.cases.forms import CHANNEL_LABELS, BusinessForm, MoveForm, NoteForm
 from app.cases.models import Business, Case, refuse_anonymised
@@ -88,8 +89,7 @@ def add_note(case_id: int):
 
 
 def _owner_choices(form: BusinessForm) -> None:
-    scouts = db.session.scalars(select(User).where(User.role == Role.SCOUT, User.takes_work).order_by(User.name))
-    form.owner_id.choices = [(u.id, u.name) for u in scouts]
+    form.owner_id.choices = [(u.id, u.name) for u in assignable_scouts()]
 
 
 def _status(form: BusinessForm) -> int:

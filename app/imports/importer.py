@@ -169,13 +169,16 @@ def _update(changed: list[Outcome]) -> None:
         select(Case.business_id, func.max(Case.id)).where(Case.business_id.in_(ids)).group_by(Case.business_id))}
     plain = [o for o in changed if o.business_id not in latest]
     if plain:
-        statement = (update(_table).where(_table.c.id == bindparam("b_id"))
+        # Not into a business anonymised meanwhile (the retention job erases businesses without a case).
+        statement = (update(_table).where(_table.c.id == bindparam("b_id"), _table.c.anonymised_at.is_(None))
                      .values({name: bindparam(f"v_{name}") for name in COLUMNS}))
         db.session.execute(statement, [{"b_id": o.business_id, **{f"v_{n}": o.values[n] for n in COLUMNS}}
                                        for o in plain], execution_options={"synchronize_session": False})
     hooks, now = registry.current().business_moved, utcnow()
     for outcome in (o for o in changed if o.business_id in latest):
         business = db.session.get(Business, outcome.business_id)
+        if business.anonymised_at is not None:
+            continue
         old_place = (business.municipality_id, business.trade_id)
         fields = [name for name in COLUMNS if outcome.values[name] != getattr(business, name)]
         for name in fields:

@@ -91,12 +91,18 @@ def save(choices: dict[int, int | None], actor: User | None) -> int:
     if any(scout_id is not None and scout_id not in scouts for scout_id in choices.values()):
         raise DomainError(_l("Only an active process scout can take a municipality's requests. Please reload the "
                              "page and choose again."))
+    # Two leads saving at once: the second waits here and then reads the first one's rows (PostgreSQL), instead of
+    # both inserting a row for the same municipality.
+    db.session.execute(select(Municipality.id).where(Municipality.id.in_(list(choices))).order_by(Municipality.id)
+                       .with_for_update())
     stored = {row.municipality_id: row for row in db.session.scalars(select(IntakeAssignment))}
     changed = 0
     for municipality_id, scout_id in sorted(choices.items(), key=lambda item: names[item[0]]):
         row = stored.get(municipality_id)
         if (row.scout_id if row else None) == scout_id:
             continue
+        if scout_id is None and row is not None and row.scout.active and row.scout.leaving:
+            continue  # shown as automatic while being handed over: kept, should the hand-over fail
         audit.record(actor, "intake.assigned", names[municipality_id],
                      scout=[_name(row.scout if row else None), _name(scouts.get(scout_id))])
         if scout_id is None:

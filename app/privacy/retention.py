@@ -123,22 +123,28 @@ def forget_sent_staff_mails() -> int:
 
 
 def erase_batch(after_id: int, size: int, rule: Rule = due) -> tuple[int, int]:
-    """Erase the rule's next batch of due businesses; returns (how many, the last id) - (0, after_id) when done."""
+    """Erase the rule's next batch of due businesses; returns (how many, the last id looked at) - the same id
+    when done."""
     ids = list(db.session.scalars(rule(after_id).with_only_columns(Business.id).limit(size)))
     if not ids:
         return 0, after_id
-    erasure.erase(ids, None, reason="retention", bulk=True)
-    return len(ids), ids[-1]
+    # Lock them, then ask the rule again in a statement of its own: a case opened for one of them meanwhile (a
+    # confirmed public request locks the business to open it) is committed by then, and that business stays.
+    db.session.execute(select(Business.id).where(Business.id.in_(ids)).order_by(Business.id).with_for_update())
+    due_still = list(db.session.scalars(rule(after_id).with_only_columns(Business.id).where(Business.id.in_(ids))))
+    if due_still:
+        erasure.erase(due_still, None, reason="retention", bulk=True)
+    return len(due_still), ids[-1]
 
 
 def _erase_all(rule: Rule, size: int) -> int:
     total, last = 0, 0
     while True:
         with unit_of_work():
-            count, last = erase_batch(last, size, rule)
-        if not count:
+            count, after = erase_batch(last, size, rule)
+        if after == last:
             return total
-        total += count
+        total, last = total + count, after
 
 
 def run(today: date | None = None) -> int:

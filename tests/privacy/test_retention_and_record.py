@@ -172,3 +172,40 @@ def test_a_business_without_any_case_is_anonymised_after_the_date_and_not_before
         {"erased": 4, "caseless": 1}]
     assert _figures() == figures
     assert "Jetzt fällig ohne Fall: 0 Betriebe." in client.get("/privacy/retention").get_data(as_text=True)
+
+
+@pytest.mark.postgres
+def test_a_business_that_gets_a_case_while_its_batch_is_taken_is_not_anonymised(app, users):
+    """The batch's ids are read, then locked and asked again: a case opened in between (here in the same
+    transaction, as a confirmed request committed before the lock would be) keeps its business."""
+    taken, other = _caseless("Gleich angefragt GmbH"), _caseless("Weiter ohne Fall GmbH")
+    asked = []
+
+    def caseless_then_a_case(after_id):
+        if asked:  # the second reading: meanwhile the business got a case
+            db.session.add(Case(business_id=taken, owner_id=users["scout"].id))
+            db.session.flush()
+        asked.append(after_id)
+        return retention.caseless(after_id)
+
+    with unit_of_work():
+        count, last = retention.erase_batch(0, 100, caseless_then_a_case)
+    db.session.expire_all()
+    assert (count, last) == (1, max(taken, other))
+    assert _names([taken]) == ["Gleich angefragt GmbH"] and db.session.get(Business, taken).anonymised_at is None
+    assert db.session.get(Business, other).anonymised_at is not None
+
+
+def test_an_import_read_before_the_erasure_writes_nothing_into_the_anonymised_business(app):
+    """The import matched the business before the retention job anonymised it; its UPDATE comes after."""
+    from app.imports import importer
+
+    business = db.session.get(Business, _caseless("Rolle GmbH"))
+    values = {name: getattr(business, name) for name in importer.COLUMNS} | {"street": "Neuer Weg 9"}
+    with unit_of_work():
+        retention.erase_batch(0, 100, retention.caseless)
+    with unit_of_work():
+        importer._update([importer.Outcome(line=2, action="update", values=values, business_id=business.id)])
+    db.session.expire_all()
+    row = db.session.get(Business, business.id)
+    assert (row.name, row.street, row.register_number) == ("Anonymisierter Betrieb", "", None)

@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.cases import services
 from app.cases.models import Case
+from app.errors import DomainError
 from app.extensions import db
 from app.intake import assignment
-from app.intake.models import CheckRequest
+from app.intake.models import CheckRequest, IntakeAssignment
 from app.reference.models import Municipality
 from app.reports import handover_worker, offboarding
 from app.reports.handover_models import HandoverJob, JobStatus
@@ -127,3 +129,15 @@ def test_a_failed_hand_over_clears_the_mark_so_the_scout_takes_work_and_the_admi
 def test_a_leaving_account_is_not_taken_as_the_new_owner_of_a_hand_over(users, queued):
     with pytest.raises(offboarding.ReassignRefused):
         offboarding.take_over(users["scout"].id)
+
+
+def test_a_leaving_scout_creates_no_case_of_their_own_and_keeps_their_municipality(queued, users):
+    scout, scout2 = (db.session.get(User, users[name].id) for name in ("scout", "scout2"))
+    with pytest.raises(DomainError) as refused:
+        services.case_owner(scout, None)
+    assert "werden gerade übergeben" in str(refused.value.message)
+    assert services.case_owner(scout, scout2.id) == scout2
+    town = _town("Gelsenkirchen")
+    with unit_of_work():  # the page shows her municipality as automatic; saving it as such keeps her row
+        assert assignment.save({town.id: None}, users["lead"]) == 0
+    assert db.session.get(IntakeAssignment, town.id).scout_id == scout.id
