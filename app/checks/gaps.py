@@ -10,12 +10,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Select, and_, delete, false, func, insert, or_, select
 
-from app.checks.models import CaseCheckSummary, CaseGap, CheckScore
+from app.checks.models import DMA_PREFIX, CaseCheckSummary, CaseGap, CheckScore
 from app.checks.questionnaire import CHECKS_DIR, load
 from app.extensions import db
 
 WEAKEST = 2  # a dimension counts when fewer than this many dimensions of the same check score lower
-DMA_PREFIX = "dma:"
 
 
 def _dimensions_on(topic_keys: set[str]) -> list[tuple[str, str]]:

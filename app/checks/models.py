@@ -39,6 +39,9 @@ class Check(db.Model):
     link_nonce: Mapped[str | None] = mapped_column(ForeignKey("link_nonces.nonce"))
 
 
+DMA_PREFIX = "dma:"  # the dimension key of an EU DMA dimension's score row
+
+
 class CheckScore(db.Model):
     """One score of a completed check, as a row: a dimension of its questionnaire, or "dma:<key>" for an EU DMA
     dimension (app.checks.dma), so that reports can aggregate in SQL. None: the dimension has no score."""

@@ -18,10 +18,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 from app.checks import change_days, figures, gaps
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_scores
-from app.checks.models import RECHECK, CaseCheckSummary, Check, CheckScore
+from app.checks.models import DMA_PREFIX, RECHECK, CaseCheckSummary, Check, CheckScore
 from app.extensions import db
-
-DMA_PREFIX = "dma:"  # the dimension key of an EU DMA dimension's score row
 
 
 class Completed(NamedTuple):

@@ -27,8 +27,7 @@ from app.cases.models import Business, Case
 from app.checks import change_days
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
-from app.checks.models import FIRST, RECHECK
-from app.checks.summary import DMA_PREFIX
+from app.checks.models import DMA_PREFIX, FIRST, RECHECK
 from app.extensions import db
 from app.partners.models import PARTNER_KINDS, Partner, Referral
 from app.reference.models import Municipality, Topic, Trade

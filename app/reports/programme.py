@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from app.checks import questionnaire as qn
 from app.checks.dma import dma_label
 from app.checks.figures import OVERALL, SUMS
-from app.checks.models import ProgrammeCell
-from app.checks.summary import DMA_PREFIX
+from app.checks.models import DMA_PREFIX, ProgrammeCell
 from app.extensions import db
 from app.reference.models import Municipality, Trade
 
